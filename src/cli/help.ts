@@ -1,0 +1,61 @@
+export const HELP = `fuel-image: build target OS images for Fuel's image based provisioning.
+
+Usage:
+  fuel-image [build] <spec> [options]
+  fuel-image --help | --version
+
+<spec> is the JSON document Fuel sends: the JSON text itself (as Astute
+passes it), a path to a JSON file, or "-" to read it from stdin.
+
+  fuel-image '{"codename": "bookworm", "output": "/srv/images",
+    "repos": [{"name": "debian", "uri": "http://deb.debian.org/debian",
+               "suite": "bookworm", "section": "main", "priority": null}],
+    "image_data": {
+      "/":     {"uri": "http://master:8080/env_1.img.gz", "format": "ext4", "container": "gzip"},
+      "/boot": {"uri": "http://master:8080/env_1-boot.img.gz", "format": "ext2", "container": "gzip"}},
+    "packages": ["linux-image-amd64", "systemd-sysv", "openssh-server"]}'
+
+For each image_data entry it writes <output>/<basename of uri>: a gzip (or
+raw) ext2/3/4 filesystem holding that mount point's files. Then it writes
+<output>/<root image name up to its first ".">.yaml, the metadata Fuel's
+node agent reads (md5 and size of each raw and compressed image).
+
+Everything runs in a helper container on a Docker engine (DOCKER_HOST, or
+/var/run/docker.sock); the host needs no debootstrap or e2fsprogs, and no
+loop device is used. The helper image is built on first use from a local
+base image: create it once with "npm run base" (no registry needed).
+
+Options:
+  -o, --output DIR       write to DIR instead of the spec's "output"
+      --log-file PATH    also append JSON log lines (debug level) to PATH,
+                         flushed line by line so a caller can follow progress
+  -v, --verbose          debug logs on stderr (every step's output)
+  -q, --quiet            only warnings and errors on stderr
+      --retries N        retries of each network step: bootstrap download,
+                         apt-get update, package download (default 4)
+      --retry-delay MS   first backoff between retries, doubling (default 2000)
+      --keyring FILE     keyring (binary or armoured) that signs the archives;
+                         needed for Ubuntu, whose key is not in the helper
+      --no-check-gpg     do not check Release signatures and trust every repo
+                         during the build (as Fuel's builder did); nothing of it
+                         stays in the image
+      --base-image NAME  base of the helper image (default fuel-image-base:bookworm,
+                         env FUEL_IMAGE_BASE)
+      --helper-image NAME  use this helper image as it is (env FUEL_IMAGE_HELPER)
+      --privileged       run the helper privileged; by default it only gets
+                         CAP_SYS_ADMIN and apparmor=unconfined (to mount /proc)
+      --network MODE     helper network mode (default host: repos on the
+                         master's 127.0.0.1 are reachable)
+  -h, --help             this text
+  -V, --version          the version
+
+Output: logs on stderr; one JSON line on stdout with the outcome, each
+image's file, size and md5, and the build's duration.
+
+Exit codes:
+  0    images and metadata written
+  1    the build failed (the error names the step; nothing half-written)
+  2    invalid input: bad spec or options (the message names the field);
+       nothing was created
+  130  interrupted by SIGINT, 143 by SIGTERM (helper removed, no partial files)
+`;

@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_BASE_IMAGE } from '../docker/build-helper-image.js';
+import { FuelImageError } from '../errors.js';
+
+export interface BuildArgs {
+  command: 'build';
+  spec: string;
+  output?: string;
+  logFile?: string;
+  level: 'debug' | 'info' | 'warn';
+  baseImage: string;
+  helperImage?: string;
+  privileged: boolean;
+  network: string;
+  retries: number;
+  retryDelayMs: number;
+  keyring?: string;
+  checkGpg: boolean;
+}
+
+export type CliArgs = BuildArgs | { command: 'help' } | { command: 'version' };
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  output: { type: 'string', short: 'o' },
+  'log-file': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  quiet: { type: 'boolean', short: 'q' },
+  'base-image': { type: 'string' },
+  'helper-image': { type: 'string' },
+  privileged: { type: 'boolean' },
+  network: { type: 'string' },
+  retries: { type: 'string' },
+  'retry-delay': { type: 'string' },
+  keyring: { type: 'string' },
+  'no-check-gpg': { type: 'boolean' },
+} as const;
+
+export function parseCliArgs(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new FuelImageError('USAGE', `${(error as Error).message} (see fuel-image --help)`, { cause: error });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
+  const rest = positionals[0] === 'build' ? positionals.slice(1) : positionals;
+  if (rest.length !== 1) throw new FuelImageError('USAGE', 'expected exactly one spec: JSON text, a file path, or "-" for stdin (see fuel-image --help)');
+  return {
+    command: 'build',
+    spec: rest[0]!,
+    output: values.output,
+    logFile: values['log-file'],
+    level: values.verbose ? 'debug' : values.quiet ? 'warn' : 'info',
+    baseImage: values['base-image'] ?? process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE,
+    helperImage: values['helper-image'] ?? process.env.FUEL_IMAGE_HELPER,
+    privileged: values.privileged ?? false,
+    network: values.network ?? 'host',
+    retries: integer('--retries', values.retries, 4, 0, 20),
+    retryDelayMs: integer('--retry-delay', values['retry-delay'], 2000, 0, 600_000),
+    keyring: values.keyring,
+    checkGpg: !values['no-check-gpg'],
+  };
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new FuelImageError('USAGE', `${name}: expected a whole number from ${min} to ${max}, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import tar from 'tar-fs';
+import { FuelImageError } from '../errors.js';
+import { LABEL } from './labels.js';
+
+export const HELPER_CONTEXT = fileURLToPath(new URL('../../images/helper/', import.meta.url));
+export const DEFAULT_BASE_IMAGE = 'fuel-image-base:bookworm';
+
+export interface HelperImageOptions {
+  baseImage: string;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Returns the helper image tag, building it first when missing. The tag is a
+ * hash of the build context and the base image's id, so any change to either
+ * makes a new helper, and an unchanged one is reused by every build.
+ */
+export async function ensureHelperImage(docker: Docker, options: HelperImageOptions): Promise<string> {
+  const { baseImage, logger } = options;
+  const base = await docker
+    .getImage(baseImage)
+    .inspect()
+    .catch((error: unknown) => {
+      throw new FuelImageError(
+        'BASE_IMAGE_MISSING',
+        `base image "${baseImage}" not found on the engine: create it with "npm run base" (images/base/make-base.sh), or pass --base-image`,
+        { cause: error },
+      );
+    });
+  const hash = await hashContext(HELPER_CONTEXT, base.Id);
+  const tag = `fuel-image-helper:${hash.slice(0, 16)}`;
+  const exists = await docker.getImage(tag).inspect().then(() => true, () => false);
+  if (exists) {
+    logger.debug({ tag }, 'helper image up to date');
+    return tag;
+  }
+  logger.info({ tag, baseImage }, 'building helper image (once per helper version)');
+  const started = Date.now();
+  try {
+    // tar-fs packs with streamx, which pipes like a Node stream.
+    const context = tar.pack(HELPER_CONTEXT) as unknown as NodeJS.ReadableStream;
+    const stream = await docker.buildImage(context, {
+      t: tag,
+      buildargs: { BASE_IMAGE: baseImage },
+      networkmode: 'host',
+      labels: { [LABEL.managed]: 'true', [LABEL.role]: 'helper-image', [LABEL.contextHash]: hash },
+      rm: true,
+      forcerm: true,
+      abortSignal: options.signal,
+    });
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (error, output: Array<{ error?: string }>) => {
+          const failure = error?.message ?? output.find((line) => line.error)?.error;
+          if (failure) reject(new Error(failure));
+          else resolve();
+        },
+        (event: { stream?: string }) => {
+          const line = event.stream?.trimEnd();
+          if (line) logger.debug({ step: 'helper-image' }, line);
+        },
+      );
+    });
+  } catch (error) {
+    throw new FuelImageError('HELPER_IMAGE_BUILD', `building the helper image ${tag} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  logger.info({ tag, seconds: (Date.now() - started) / 1000 }, 'helper image built');
+  return tag;
+}
+
+async function hashContext(dir: string, baseId: string): Promise<string> {
+  const hash = createHash('sha256').update(baseId);
+  const entries = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+  for (const file of entries) {
+    hash.update(path.relative(dir, file)).update('\0').update(await readFile(file)).update('\0');
+  }
+  return hash.digest('hex');
+}

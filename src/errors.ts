@@ -1,0 +1,69 @@
+/**
+ * One error class for everything fuel-image reports to its caller. `code` is
+ * stable (callers and tests match on it); the message is short and human,
+ * the first line a user reads; `cause` keeps the underlying error for logs.
+ */
+export type ErrorCode =
+  | 'INVALID_SPEC'
+  | 'USAGE'
+  | 'ENGINE_UNREACHABLE'
+  | 'BASE_IMAGE_MISSING'
+  | 'HELPER_IMAGE_BUILD'
+  | 'STEP_FAILED'
+  | 'NETWORK'
+  | 'PACKAGE_NOT_FOUND'
+  | 'REPO_NOT_FOUND'
+  | 'OUTPUT'
+  | 'ABORTED';
+
+/** Exit codes are part of the documented CLI contract (README, --help). */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  invalidInput: 2,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+export interface FuelImageErrorOptions {
+  cause?: unknown;
+  /** Extra structured facts for the log and the JSON result line. */
+  details?: Record<string, unknown>;
+}
+
+export class FuelImageError extends Error {
+  override readonly name = 'FuelImageError';
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: FuelImageErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isFuelImageError(error: unknown): error is FuelImageError {
+  return error instanceof FuelImageError;
+}
+
+/** Maps any thrown value to the process exit code (set in one place: cli.ts). */
+export function exitCodeFor(error: unknown): number {
+  if (!isFuelImageError(error)) return EXIT.failed;
+  if (error.code === 'INVALID_SPEC' || error.code === 'USAGE') return EXIT.invalidInput;
+  if (error.code === 'ABORTED') {
+    return error.details.signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+  }
+  return EXIT.failed;
+}
+
+/** Throws ABORTED if the build's signal has fired; called between steps. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedError(signal);
+}
+
+export function abortedError(signal: AbortSignal): FuelImageError {
+  const reason: unknown = signal.reason;
+  const name = typeof reason === 'string' ? reason : 'SIGTERM';
+  return new FuelImageError('ABORTED', `build interrupted by ${name}`, { details: { signal: name } });
+}
