@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+
+/** The README's example (Debian bookworm, "/" ext4 + "/boot" ext2), as a fresh object each call. */
+export function exampleSpec(overrides: Record<string, unknown> = {}): Record<string, any> {
+  const spec = JSON.parse(readFileSync(new URL('../../examples/bookworm.json', import.meta.url), 'utf8')) as Record<string, any>;
+  return { ...spec, ...overrides };
+}
+
+/** The spec from the original blueprint, verbatim in shape (Ubuntu precise, MOS repo pinned at 1001). */
+export function blueprintSpec(): Record<string, any> {
+  return {
+    image_data: {
+      '/boot': { container: 'gzip', uri: 'http://127.0.0.1:8080/targetimages/env_4_ubuntu_1204_amd64-boot.img.gz', format: 'ext2' },
+      '/': { container: 'gzip', uri: 'http://127.0.0.1:8080/targetimages/env_4_ubuntu_1204_amd64.img.gz', format: 'ext4' },
+    },
+    output: '/var/www/nailgun/targetimages',
+    repos: [{ name: 'MOS', section: 'main', uri: 'http://127.0.0.1:8080/2014.2-6.1/ubuntu/x86_64', priority: 1001, suite: 'precise', type: 'deb' }],
+    codename: 'precise',
+  };
+}

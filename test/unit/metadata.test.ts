@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import YAML from 'yaml';
+import { parseInstalled, parseOs } from '../../src/build/inspect-target.js';
+import { planBuild } from '../../src/build/plan-build.js';
+import { renderMetadata } from '../../src/output/render-metadata.js';
+import { parseSpec } from '../../src/spec/read-spec.js';
+import { blueprintSpec } from '../helpers/specs.js';
+
+describe('metadata', () => {
+  it('has exactly the contract keys for os, packages, repos and images', () => {
+    const plan = planBuild(parseSpec(JSON.stringify(blueprintSpec())));
+    const packed = plan.images.map((image, i) => ({ image, rawSize: 100 + i, rawMd5: 'a'.repeat(32), containerSize: 50 + i, containerMd5: 'b'.repeat(32) }));
+    const doc = YAML.parse(
+      renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: { bash: '4.2' } }, packed, {
+        version: '0', helperImage: 'h', specSha256: 'x', durationSeconds: 1, builtAt: 'now',
+      }),
+    );
+    assert.deepEqual(doc.os, { name: 'Ubuntu', major: 12, minor: 4 });
+    assert.deepEqual(doc.repos, [{ type: 'deb', name: 'MOS', uri: 'http://127.0.0.1:8080/2014.2-6.1/ubuntu/x86_64', suite: 'precise', section: 'main', priority: 1001, meta: null }]);
+    assert.ok(doc.packages.includes('linux-image-generic'));
+    assert.deepEqual(Object.keys(doc.images[0]).sort(), ['container', 'container_md5', 'container_name', 'container_size', 'format', 'raw_md5', 'raw_name', 'raw_size']);
+    assert.equal(doc.images[0].container_name, 'env_4_ubuntu_1204_amd64.img.gz');
+    assert.equal(doc.images[1].container_name, 'env_4_ubuntu_1204_amd64-boot.img.gz');
+    assert.equal(doc.images[1].format, 'ext2');
+  });
+
+  it('reads the os entry Fuel expects from os-release', () => {
+    assert.deepEqual(parseOs('NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="14.04"\n', 'jessie/sid'), { name: 'Ubuntu', major: 14, minor: 4 });
+    assert.deepEqual(parseOs('ID=debian\nVERSION_ID="12"\n', '12.10\n'), { name: 'Debian', major: 12, minor: 10 });
+  });
+
+  it('keeps only installed packages from dpkg-query', () => {
+    assert.deepEqual(parseInstalled('bash\t5.2\tinstall ok installed\nfoo\t1\tdeinstall ok config-files\n'), { bash: '5.2' });
+  });
+});

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyInstallFailure, classifyUpdateFailure } from '../../src/build/apt-failures.js';
+import { proxyEnv } from '../../src/build/build-context.js';
+import { pinPreferences } from '../../src/build/pin-preferences.js';
+import { planBuild } from '../../src/build/plan-build.js';
+import { buildAptConf, sourceLine, sourcesList } from '../../src/build/target-files.js';
+import { redactSecrets } from '../../src/log/redact.js';
+import { parseSpec } from '../../src/spec/read-spec.js';
+import { exampleSpec } from '../helpers/specs.js';
+
+const repo = (extra: Record<string, unknown>) => parseSpec(JSON.stringify(exampleSpec({ repos: [{ name: 'r', uri: 'http://m/d', suite: 'bookworm', ...extra }] }))).repos[0]!;
+const result = (outputTail: string) => ({ exitCode: 100, stdout: '', stderrTail: outputTail, outputTail });
+
+describe('apt files for the build', () => {
+  it('writes one deb line per repo; an empty section is a flat repo', () => {
+    assert.equal(sourceLine(repo({ section: 'main contrib' }), { checkGpg: true }), 'deb http://m/d bookworm main contrib');
+    assert.equal(sourceLine(repo({ section: '', suite: './' }), { checkGpg: true }), 'deb http://m/d ./');
+    assert.equal(sourceLine(repo({ section: 'main' }), { checkGpg: false }), 'deb [trusted=yes] http://m/d bookworm main');
+    const plan = planBuild(parseSpec(JSON.stringify(exampleSpec())));
+    assert.match(sourcesList(plan, { checkGpg: true }), /^deb http:\/\/deb\.debian\.org\/debian bookworm main$/m);
+  });
+
+  it('pins only repos with a numeric priority', () => {
+    const prefs = pinPreferences([repo({ priority: 1001 }), repo({ priority: null })]);
+    assert.equal((prefs.match(/Pin-Priority/g) ?? []).length, 1);
+    assert.match(prefs, /Pin-Priority: 1001/);
+  });
+
+  it('routes apt and debootstrap through the spec proxies, except direct hosts', () => {
+    const plan = planBuild(parseSpec(JSON.stringify(exampleSpec({ proxies: { protocols: { http: 'http://u:pw@proxy:3128' }, direct_repo_addr_list: ['10.20.0.2'] } }))));
+    assert.match(buildAptConf(plan), /Acquire::http::Proxy "http:\/\/u:pw@proxy:3128";/);
+    assert.match(buildAptConf(plan), /Acquire::http::Proxy::10\.20\.0\.2 "DIRECT";/);
+    assert.deepEqual(proxyEnv(plan), ['http_proxy=http://u:pw@proxy:3128', 'no_proxy=10.20.0.2']);
+  });
+
+  it('redacts credentials in URLs', () => {
+    assert.equal(redactSecrets('E: http://user:s3cret@proxy:3128/x failed'), 'E: http://***@proxy:3128/x failed');
+    assert.equal(redactSecrets('http://host/path'), 'http://host/path');
+  });
+});
+
+describe('apt failures that no retry fixes', () => {
+  it('names a package no repo has', () => {
+    const error = classifyInstallFailure(result('Reading package lists...\nE: Unable to locate package no-such-pkg'));
+    assert.equal(error?.code, 'PACKAGE_NOT_FOUND');
+    assert.match(error!.message, /no-such-pkg/);
+    assert.equal(classifyInstallFailure(result("E: Package 'vim' has no installation candidate"))?.code, 'PACKAGE_NOT_FOUND');
+  });
+
+  it('leaves network trouble to the retry', () => {
+    assert.equal(classifyInstallFailure(result('E: Failed to fetch http://m/pool/a.deb  Connection failed')), undefined);
+    assert.equal(classifyUpdateFailure(result('E: Failed to fetch http://m/dists/x/InRelease  503  Service Unavailable')), undefined);
+    assert.equal(classifyUpdateFailure(result('Hash Sum mismatch')), undefined);
+  });
+
+  it('names a repo without a Release file', () => {
+    const error = classifyUpdateFailure(result("E: The repository 'http://m/d nosuch Release' does not have a Release file."));
+    assert.equal(error?.code, 'REPO_NOT_FOUND');
+    assert.match(error!.message, /http:\/\/m\/d nosuch/);
+  });
+});
