@@ -15,8 +15,11 @@ RUN if ! command -v node >/dev/null; then \
     fi
 
 WORKDIR /opt/fuel-image
+# node_modules comes from the checkout (`npm ci` first), pruned to production
+# dependencies offline: building this image needs no npm registry either.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY node_modules node_modules
+RUN npm prune --omit=dev --offline --no-audit --no-fund
 COPY tsconfig.json ./
 COPY bin bin
 COPY src src
