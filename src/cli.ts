@@ -56,6 +56,7 @@ async function runBuild(args: BuildArgs): Promise<number> {
       network: args.network,
       retry: { retries: args.retries, minTimeout: args.retryDelayMs },
       checkGpg: args.checkGpg,
+      allowUnsigned: args.allowUnsigned,
       keyringFile: args.keyring,
     });
     process.stdout.write(`${JSON.stringify({ outcome: 'success', ...result })}\n`);

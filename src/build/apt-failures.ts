@@ -10,11 +10,15 @@ import { redactSecrets } from '../log/redact.js';
 
 export function classifyUpdateFailure(result: ExecResult): FuelImageError | undefined {
   const out = result.outputTail;
-  const noRelease = /The repository '([^']+)' (?:does not have a Release file|is not signed)/.exec(out);
-  if (noRelease)
-    return new FuelImageError('REPO_NOT_FOUND', `repository "${redactSecrets(noRelease[1]!)}" has no usable Release file (missing or unsigned): check its uri and suite`);
-  const notFound = /Failed to fetch (\S+\/(?:In)?Release)\s+404/.exec(out);
-  if (notFound) return new FuelImageError('REPO_NOT_FOUND', `repository Release file not found (404): ${redactSecrets(notFound[1]!)}`);
+  const notFound = /Failed to fetch (\S+)\s+404/.exec(out);
+  if (notFound && !/\/(?:In)?Release$/.test(notFound[1]!))
+    return new FuelImageError('REPO_NOT_FOUND', `repository index not found (404): ${redactSecrets(notFound[1]!)}: check the repo's uri, suite and section`);
+  // "uri suite Release": the repo has no Release file, or an unsigned one.
+  const unsigned = [...out.matchAll(/The repository '(\S+ \S+) (?:In)?Release' (?:does not have a Release file|is not signed)/g)].map((m) => m[1]!);
+  if (unsigned.length > 0)
+    return new FuelImageError('REPO_NOT_FOUND', `repository ${unsigned.map((u) => `"${redactSecrets(u)}"`).join(', ')} has no Release file or an unsigned one: check its uri and suite`, {
+      details: { unsigned },
+    });
   if (/NO_PUBKEY|EXPKEYSIG|BADSIG/.test(out))
     return new FuelImageError('REPO_NOT_FOUND', 'a repository is signed by a key the target does not trust: pass --keyring FILE or --no-check-gpg');
   return undefined;

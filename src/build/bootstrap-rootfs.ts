@@ -5,6 +5,7 @@ import { helperEnv, targetEnv } from './build-context.js';
 import { HELPER } from './plan-build.js';
 import { retryStep } from './retry-step.js';
 import { runStep } from './run-step.js';
+import { ATTEMPT_TIMEOUT_SECONDS, classifyTimeout, withTimeout } from './network-step.js';
 import type { ExecResult } from '../docker/exec-in-container.js';
 
 /**
@@ -20,7 +21,7 @@ export async function bootstrapRootfs(context: BuildContext): Promise<void> {
     : context.checkGpg
       ? ['--force-check-gpg']
       : ['--no-check-gpg'];
-  const argv = ['debootstrap', '--foreign', '--variant=minbase', ...gpg, plan.spec.codename, HELPER.target, mirror.uri];
+  const argv = withTimeout(ATTEMPT_TIMEOUT_SECONDS.bootstrap, ['debootstrap', '--foreign', '--variant=minbase', ...gpg, plan.spec.codename, HELPER.target, mirror.uri]);
   await retryStep(
     'bootstrap-download',
     async () => {
@@ -28,7 +29,8 @@ export async function bootstrapRootfs(context: BuildContext): Promise<void> {
         await runStep(context, 'bootstrap-download', argv, {
           env: helperEnv(plan),
           verbose: true,
-          classify: (result) => classifyBootstrapFailure(result, mirror.uri, plan.spec.codename),
+          classify: (result) =>
+            classifyTimeout(result, 'bootstrap download', ATTEMPT_TIMEOUT_SECONDS.bootstrap) ?? classifyBootstrapFailure(result, mirror.uri, plan.spec.codename),
         });
       } catch (error) {
         // debootstrap hides wget's answer in its own log: a 404 there is permanent.

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import type { BuildPlan } from './plan-build.js';
+import { HELPER, type BuildPlan } from './plan-build.js';
 import type { RetryOptions } from './retry-step.js';
 import type { StepContext } from './run-step.js';
 
@@ -12,6 +12,8 @@ export interface BuildContext extends StepContext {
   plan: BuildPlan;
   retry: RetryOptions;
   checkGpg: boolean;
+  /** Trust repos found unsigned (named in a warning) instead of failing. */
+  allowUnsigned: boolean;
   /** Set when the user supplied a keyring: its path inside the helper. */
   keyringPath?: string;
 }
@@ -37,10 +39,10 @@ export function proxyEnv(plan: BuildPlan): string[] {
 }
 
 export function helperEnv(plan: BuildPlan): string[] {
-  return [...BASE_ENV, ...proxyEnv(plan)];
+  return [...BASE_ENV, ...proxyEnv(plan), `WGETRC=${HELPER.control}/scripts/wgetrc`];
 }
 
 /** For processes in the target: the same, plus eatmydata preloaded (the library sits at the same path in the target). */
 export function targetEnv(plan: BuildPlan, eatmydata: string): string[] {
-  return [...helperEnv(plan), `LD_PRELOAD=${eatmydata}`];
+  return [...BASE_ENV, ...proxyEnv(plan), `LD_PRELOAD=${eatmydata}`];
 }

@@ -34,6 +34,7 @@ export interface BuildOptions {
   network: string;
   retry: RetryOptions;
   checkGpg: boolean;
+  allowUnsigned: boolean;
   /** A keyring file on the builder's side, for archives whose key the helper lacks. */
   keyringFile?: string;
 }
@@ -65,7 +66,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   const container = await startHelperContainer(docker, { image: helperImage, buildId, privileged: options.privileged, network: options.network, logger: log });
   let staging: string | undefined;
   try {
-    const context: BuildContext = { container, logger: log, signal, plan, retry: options.retry, checkGpg: options.checkGpg };
+    const context: BuildContext = { container, logger: log, signal, plan, retry: options.retry, checkGpg: options.checkGpg, allowUnsigned: options.allowUnsigned };
     await putFiles(container, HELPER.control, await controlFiles());
     if (options.keyringFile) context.keyringPath = await prepareKeyring(context, options.keyringFile);
 
@@ -127,7 +128,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
 
 async function controlFiles(): Promise<ArchiveFile[]> {
   return Promise.all(
-    ['clean-target.sh', 'pack-image.sh'].map(async (name) => ({
+    ['clean-target.sh', 'pack-image.sh', 'wgetrc'].map(async (name) => ({
       name: `scripts/${name}`,
       content: await readFile(new URL(name, SCRIPTS)),
       mode: 0o755,

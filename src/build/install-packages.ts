@@ -1,12 +1,13 @@
 import { putFiles, type ArchiveFile } from '../docker/container-archive.js';
 import { FuelImageError } from '../errors.js';
-import { classifyInstallFailure, classifyUpdateFailure } from './apt-failures.js';
+import { classifyInstallFailure } from './apt-failures.js';
 import { targetEnv, type BuildContext } from './build-context.js';
-import { pinPreferences } from './pin-preferences.js';
 import { HELPER } from './plan-build.js';
 import { retryStep } from './retry-step.js';
+import { ATTEMPT_TIMEOUT_SECONDS, classifyTimeout, withTimeout } from './network-step.js';
 import { runStep } from './run-step.js';
-import { buildAptConf, INITRAMFS_STUB, POLICY_RC_D, sourcesList } from './target-files.js';
+import { refreshIndexes, type RepoState } from './refresh-indexes.js';
+import { buildAptConf, INITRAMFS_STUB, POLICY_RC_D } from './target-files.js';
 
 const T = HELPER.target;
 const DIVERTED_INITRAMFS = '/usr/sbin/update-initramfs.fuel-image';
@@ -29,17 +30,19 @@ export async function installPackages(context: BuildContext): Promise<void> {
   await runStep(context, 'defer-initramfs', chroot(['dpkg-divert', '--local', '--rename', '--divert', DIVERTED_INITRAMFS, '--add', '/usr/sbin/update-initramfs']), { env });
   await putFiles(context.container, T, [{ name: 'usr/sbin/update-initramfs', content: INITRAMFS_STUB, mode: 0o755 }]);
 
-  const update = () => runStep(context, 'apt-update', chroot(['apt-get', 'update']), { env, classify: classifyUpdateFailure });
+  const repos: RepoState = { trusted: new Set() };
+  const update = () => refreshIndexes(context, repos, env);
   await retryStep('apt-update', update, context);
   await retryStep(
     'download-packages',
     async (attempt) => {
       // A mirror that synced since the last try serves new indexes: refresh first.
       if (attempt > 1) await update();
-      await runStep(context, 'download-packages', chroot(['apt-get', 'install', '--download-only', '-y', ...plan.packages]), {
+      const argv = withTimeout(ATTEMPT_TIMEOUT_SECONDS.download, chroot(['apt-get', 'install', '--download-only', '-y', ...plan.packages]));
+      await runStep(context, 'download-packages', argv, {
         env,
         verbose: true,
-        classify: classifyInstallFailure,
+        classify: (result) => classifyTimeout(result, 'package download', ATTEMPT_TIMEOUT_SECONDS.download) ?? classifyInstallFailure(result),
       });
     },
     context,
@@ -61,9 +64,7 @@ function buildFiles(context: BuildContext): ArchiveFile[] {
   const files: ArchiveFile[] = [
     // debootstrap's own line for the mirror is replaced by ours for every repo.
     { name: 'etc/apt/sources.list', content: '' },
-    { name: 'etc/apt/sources.list.d/fuel-image.list', content: sourcesList(context.plan, { checkGpg: context.checkGpg }) },
     { name: 'etc/apt/apt.conf.d/00fuel-image-build', content: buildAptConf(context.plan) },
-    { name: 'etc/apt/preferences.d/fuel-image.pref', content: pinPreferences(context.plan.spec.repos) },
     { name: 'usr/sbin/policy-rc.d', content: POLICY_RC_D, mode: 0o755 },
   ];
   return files;

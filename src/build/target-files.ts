@@ -1,5 +1,6 @@
 import type { BuildPlan } from './plan-build.js';
 import type { Repo } from '../spec/schema.js';
+import { aptSuite } from './apt-lists.js';
 
 /*
  * Files written into the target for the build only; clean-target.sh removes
@@ -8,19 +9,24 @@ import type { Repo } from '../spec/schema.js';
  */
 
 export interface TrustOptions {
-  /** Accept repositories whose Release file is unsigned or signed by an unknown key. */
+  /** false: every repo is trusted without signature checks (--no-check-gpg). */
   checkGpg: boolean;
+  /** Indexes of repos found unsigned and trusted because of --allow-unsigned. */
+  trusted?: ReadonlySet<number>;
 }
 
-export function sourceLine(repo: Repo, trust: TrustOptions): string {
-  const options = trust.checkGpg ? '' : '[trusted=yes] ';
+export function sourceLine(repo: Repo, trusted: boolean): string {
+  const options = trusted ? '[trusted=yes] ' : '';
   const section = repo.section.trim().split(/\s+/).filter(Boolean).join(' ');
   // An empty section is a flat repository: "deb uri directory/".
-  return section ? `deb ${options}${repo.uri} ${repo.suite} ${section}` : `deb ${options}${repo.uri} ${repo.suite}`;
+  return section ? `deb ${options}${repo.uri} ${repo.suite} ${section}` : `deb ${options}${repo.uri} ${aptSuite(repo)}`;
 }
 
 export function sourcesList(plan: BuildPlan, trust: TrustOptions): string {
-  const lines = plan.spec.repos.map((repo, i) => `# ${i}: ${repo.name.replace(/[\r\n]/g, ' ')}\n${sourceLine(repo, trust)}`);
+  const lines = plan.spec.repos.map((repo, i) => {
+    const trusted = !trust.checkGpg || (trust.trusted?.has(i) ?? false);
+    return `# ${i}: ${repo.name.replace(/[\r\n]/g, ' ')}\n${sourceLine(repo, trusted)}`;
+  });
   return `# written by fuel-image for the build; removed before imaging\n${lines.join('\n')}\n`;
 }
 
@@ -39,6 +45,15 @@ export function buildAptConf(plan: BuildPlan): string {
     'APT::Get::Assume-Yes "true";',
     // apt retries a failed fetch itself before our outer retry starts over.
     'Acquire::Retries "5";',
+    // apt >= 2.3 can wait between its own retries; with a proxy failing
+    // requests that left apt-get update hanging (seen in tests). Our outer
+    // retry does the backing off.
+    'Acquire::Retries::Delay "false";',
+    'Acquire::http::Timeout "60";',
+    // No pipelining: a proxy that drops a connection with requests queued on
+    // it can leave apt waiting forever (seen with a flaky proxy in tests).
+    'Acquire::http::Pipeline-Depth "0";',
+    'Acquire::https::Timeout "60";',
     'Acquire::Languages "none";',
     'Dpkg::Options { "--force-confdef"; "--force-confold"; };',
     'Dpkg::Use-Pty "false";',

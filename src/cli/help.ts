@@ -39,6 +39,10 @@ Options:
       --no-check-gpg     do not check Release signatures and trust every repo
                          during the build (as Fuel's builder did); nothing of it
                          stays in the image
+      --allow-unsigned   trust repos (other than repos[0]) whose Release file is
+                         unsigned or missing, as Fuel's local repos were; each is
+                         named in a warning; signed repos are still checked
+                         (env FUEL_IMAGE_ALLOW_UNSIGNED=1)
       --base-image NAME  base of the helper image (default fuel-image-base:bookworm,
                          env FUEL_IMAGE_BASE)
       --helper-image NAME  use this helper image as it is (env FUEL_IMAGE_HELPER)

@@ -16,6 +16,7 @@ export interface BuildArgs {
   retryDelayMs: number;
   keyring?: string;
   checkGpg: boolean;
+  allowUnsigned: boolean;
 }
 
 export type CliArgs = BuildArgs | { command: 'help' } | { command: 'version' };
@@ -35,6 +36,7 @@ const OPTIONS = {
   'retry-delay': { type: 'string' },
   keyring: { type: 'string' },
   'no-check-gpg': { type: 'boolean' },
+  'allow-unsigned': { type: 'boolean' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -63,6 +65,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     retryDelayMs: integer('--retry-delay', values['retry-delay'], 2000, 0, 600_000),
     keyring: values.keyring,
     checkGpg: !values['no-check-gpg'],
+    allowUnsigned: values['allow-unsigned'] ?? process.env.FUEL_IMAGE_ALLOW_UNSIGNED === '1',
   };
 }
 

@@ -14,9 +14,9 @@ const result = (outputTail: string) => ({ exitCode: 100, stdout: '', stderrTail:
 
 describe('apt files for the build', () => {
   it('writes one deb line per repo; an empty section is a flat repo', () => {
-    assert.equal(sourceLine(repo({ section: 'main contrib' }), { checkGpg: true }), 'deb http://m/d bookworm main contrib');
-    assert.equal(sourceLine(repo({ section: '', suite: './' }), { checkGpg: true }), 'deb http://m/d ./');
-    assert.equal(sourceLine(repo({ section: 'main' }), { checkGpg: false }), 'deb [trusted=yes] http://m/d bookworm main');
+    assert.equal(sourceLine(repo({ section: 'main contrib' }), false), 'deb http://m/d bookworm main contrib');
+    assert.equal(sourceLine(repo({ section: '', suite: './' }), false), 'deb http://m/d ./');
+    assert.equal(sourceLine(repo({ section: 'main' }), true), 'deb [trusted=yes] http://m/d bookworm main');
     const plan = planBuild(parseSpec(JSON.stringify(exampleSpec())));
     assert.match(sourcesList(plan, { checkGpg: true }), /^deb http:\/\/deb\.debian\.org\/debian bookworm main$/m);
   });

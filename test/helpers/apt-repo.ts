@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+
+/*
+ * A local apt repository for tests: packages made with dpkg-deb, indexes
+ * written here (no dpkg-dev needed), no signature (Fuel's local repos were
+ * unsigned too).
+ */
+
+export interface TestPackage {
+  name: string;
+  version: string;
+}
+
+/** Builds name_version_all.deb holding /usr/share/doc/<name>/version (the version as text). */
+export async function makeDeb(work: string, pkg: TestPackage): Promise<string> {
+  const root = path.join(work, `${pkg.name}-${pkg.version}`);
+  await mkdir(path.join(root, 'DEBIAN'), { recursive: true });
+  await mkdir(path.join(root, 'usr/share/doc', pkg.name), { recursive: true });
+  await writeFile(path.join(root, 'usr/share/doc', pkg.name, 'version'), `${pkg.version}\n`);
+  await writeFile(
+    path.join(root, 'DEBIAN/control'),
+    `Package: ${pkg.name}\nVersion: ${pkg.version}\nArchitecture: all\nMaintainer: fuel-image tests <tests@example.invalid>\nDescription: fuel-image test package\n`,
+  );
+  const deb = path.join(work, `${pkg.name}_${pkg.version}_all.deb`);
+  await execa('dpkg-deb', ['--root-owner-group', '--build', root, deb]);
+  return deb;
+}
+
+/**
+ * Writes a repository under `dir`. `flat`: Packages and Release at the top
+ * (used as "deb uri ./"); otherwise dists/<suite>/main/binary-amd64/.
+ */
+export async function writeRepo(dir: string, packages: TestPackage[], options: { flat: boolean; suite: string; origin: string }): Promise<void> {
+  const work = path.join(dir, '.build');
+  const indexDir = options.flat ? dir : path.join(dir, 'dists', options.suite, 'main', 'binary-amd64');
+  const releaseDir = options.flat ? dir : path.join(dir, 'dists', options.suite);
+  await mkdir(indexDir, { recursive: true });
+  await mkdir(path.join(dir, 'pool'), { recursive: true });
+  const stanzas: string[] = [];
+  for (const pkg of packages) {
+    const built = await makeDeb(work, pkg);
+    const file = path.join('pool', path.basename(built));
+    const content = await readFile(built);
+    await writeFile(path.join(dir, file), content);
+    const control = (await execa('dpkg-deb', ['--field', built])).stdout.trim();
+    stanzas.push(`${control}\nFilename: ${file}\nSize: ${content.length}\nMD5sum: ${md5(content)}\nSHA256: ${sha256(content)}\n`);
+  }
+  const packagesText = `${stanzas.join('\n')}`;
+  await writeFile(path.join(indexDir, 'Packages'), packagesText);
+  const indexName = options.flat ? 'Packages' : 'main/binary-amd64/Packages';
+  const size = Buffer.byteLength(packagesText);
+  const date = new Date(Date.now() - 86_400_000).toUTCString();
+  const release = [
+    `Origin: ${options.origin}`,
+    `Label: ${options.origin}`,
+    `Suite: ${options.suite}`,
+    `Codename: ${options.suite}`,
+    `Date: ${date}`,
+    'Architectures: amd64 all',
+    ...(options.flat ? [] : ['Components: main']),
+    'MD5Sum:',
+    ` ${md5(packagesText)} ${size} ${indexName}`,
+    'SHA256:',
+    ` ${sha256(packagesText)} ${size} ${indexName}`,
+    '',
+  ].join('\n');
+  await writeFile(path.join(releaseDir, 'Release'), release);
+}
+
+const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');

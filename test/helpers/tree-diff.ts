@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+
+/** Extracts a raw ext image to a directory with the host's debugfs (no mount, no loop device). */
+export async function extractImage(image: string, dir: string): Promise<void> {
+  await execa('debugfs', ['-R', `rdump / ${dir}`, image]);
+}
+
+/** path -> "dir" | "link:<target>" | "file:<md5>" for every entry below root, minus `ignore`. */
+export async function fingerprintTree(root: string, ignore: (rel: string) => boolean): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (dir: string): Promise<void> => {
+    for (const name of await readdir(dir)) {
+      const full = path.join(dir, name);
+      const rel = `/${path.relative(root, full)}`;
+      if (ignore(rel)) continue;
+      const info = await lstat(full);
+      if (info.isSymbolicLink()) out.set(rel, `link:${await readlink(full)}`);
+      else if (info.isDirectory()) {
+        out.set(rel, 'dir');
+        await walk(full);
+      } else if (info.isFile()) out.set(rel, `file:${createHash('md5').update(await readFile(full)).digest('hex')}`);
+      else out.set(rel, 'special');
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+export function diffTrees(a: Map<string, string>, b: Map<string, string>): string[] {
+  const diffs: string[] = [];
+  for (const [rel, value] of a) if (b.get(rel) !== value) diffs.push(`${rel}: ${value} vs ${b.get(rel) ?? 'missing'}`);
+  for (const rel of b.keys()) if (!a.has(rel)) diffs.push(`${rel}: missing vs ${b.get(rel)}`);
+  return diffs;
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { aptListFileName, groupRepos, releaseListNames, setReleaseLabel } from '../../src/build/apt-lists.js';
+import { pinPreferences } from '../../src/build/pin-preferences.js';
+import type { Repo } from '../../src/spec/schema.js';
+
+const repo = (uri: string, suite: string, section: string, priority: number | null = null): Repo => ({ name: 'r', uri, suite, section, priority, type: 'deb' });
+
+describe('per-repo pins', () => {
+  it('names list files the way apt does', () => {
+    assert.equal(aptListFileName('http://deb.debian.org/debian/dists/bookworm/InRelease'), 'deb.debian.org_debian_dists_bookworm_InRelease');
+    assert.equal(aptListFileName('http://user:pw@127.0.0.1:8080/2014.2-6.1/ubuntu/x86_64/dists/mos6.1-updates/Release'), '127.0.0.1:8080_2014.2-6.1_ubuntu_x86%5f64_dists_mos6.1-updates_Release');
+    assert.equal(aptListFileName('file:/srv/repo/./Release'), '_srv_repo_._Release');
+  });
+
+  it('finds the Release file of dists-style and flat repos', () => {
+    assert.deepEqual(releaseListNames(repo('http://h/debian', 'bookworm', 'main')).slice(0, 2), ['h_debian_dists_bookworm_InRelease', 'h_debian_dists_bookworm_Release']);
+    assert.ok(releaseListNames(repo('http://h/flat', './', '')).includes('h_flat_._InRelease'));
+    assert.ok(releaseListNames(repo('http://h/flat', './', '')).includes('h_flat_InRelease'));
+  });
+
+  it('gives each repo its own label, even on a shared host and suite', () => {
+    const repos = [repo('http://h/a', 'trusty', 'main', 1001), repo('http://h/b', 'trusty', 'main', 500), repo('http://h/a', 'trusty', 'restricted', 1050)];
+    const groups = groupRepos(repos);
+    assert.deepEqual(groups.map((g) => g.repos), [[0, 2], [1]]);
+    const prefs = pinPreferences(repos);
+    assert.match(prefs, /Pin: release l=fuel-image-repo-0,c=main\nPin-Priority: 1001/);
+    assert.match(prefs, /Pin: release l=fuel-image-repo-1\nPin-Priority: 500/);
+    assert.match(prefs, /Pin: release l=fuel-image-repo-0,c=restricted\nPin-Priority: 1050/);
+    assert.doesNotMatch(prefs, /origin/);
+    assert.match(pinPreferences(repos, new Set([1])), /Pin: origin "h"\nPin-Priority: 500/);
+  });
+
+  it('replaces or adds the Label in a Release or InRelease header only', () => {
+    const plain = 'Origin: Debian\nLabel: Debian\nSuite: stable\nSHA256:\n abc 1 main/Label: x\n';
+    assert.equal(setReleaseLabel(plain, 'L'), 'Origin: Debian\nLabel: L\nSuite: stable\nSHA256:\n abc 1 main/Label: x\n');
+    const signed = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: X\nSuite: s\nMD5Sum:\n a 1 P\n-----BEGIN PGP SIGNATURE-----\n';
+    assert.equal(setReleaseLabel(signed, 'L'), '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nLabel: L\nOrigin: X\nSuite: s\nMD5Sum:\n a 1 P\n-----BEGIN PGP SIGNATURE-----\n');
+  });
+});
