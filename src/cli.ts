@@ -1,21 +1,24 @@
 import path from 'node:path';
 import { buildImages } from './build/build-images.js';
 import { familyOf } from './build/distro.js';
+import { collectGarbage } from './cli/collect-garbage.js';
 import { HELP } from './cli/help.js';
 import { parseCliArgs, type BuildArgs } from './cli/parse-args.js';
-import { exitCodeFor, FuelImageError, isFuelImageError } from './errors.js';
+import { abortedError, exitCodeFor, FuelImageError, isFuelImageError } from './errors.js';
 import { createLogger } from './log/create-logger.js';
 import { redactSecrets } from './log/redact.js';
 import { parseSpec, readSpecText } from './spec/read-spec.js';
 import { VERSION } from './version.js';
 
-/** The one place that decides the exit code. */
+type Logger = ReturnType<typeof createLogger>;
+
+/** The one place that decides the exit code and prints the result line. */
 export async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseCliArgs(argv);
   } catch (error) {
-    return fail(error);
+    return report(error);
   }
   if (args.command === 'help') {
     process.stdout.write(HELP);
@@ -25,64 +28,67 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  return runBuild(args);
-}
-
-async function runBuild(args: BuildArgs): Promise<number> {
-  const logger = createLogger({ level: args.level, logFile: args.logFile });
+  const logger = createLogger({ level: args.level, logFile: args.command === 'build' ? args.logFile : undefined });
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
-      logger.warn(`${name} again: still removing the helper container`);
-      return;
-    }
-    logger.warn({ signal: name }, `${name} received: stopping the build and cleaning up`);
+    if (controller.signal.aborted) return void logger.warn(`${name} again: still cleaning up`);
+    logger.warn({ signal: name }, `${name} received: stopping and cleaning up`);
     controller.abort(name);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const spec = parseSpec(await readSpecText(args.spec));
-    if (args.output) spec.output = path.resolve(args.output);
-    if (familyOf(spec.codename) === 'ubuntu' && args.checkGpg && !args.keyring)
-      throw new FuelImageError('USAGE', `codename "${spec.codename}" is Ubuntu, whose archive key is not in the helper: pass --keyring FILE (e.g. ubuntu-archive-keyring.gpg) or --no-check-gpg`);
-    const result = await buildImages({
-      spec,
-      logger,
-      signal: controller.signal,
-      baseImage: args.baseImage,
-      helperImage: args.helperImage,
-      privileged: args.privileged,
-      network: args.network,
-      retry: { retries: args.retries, minTimeout: args.retryDelayMs },
-      checkGpg: args.checkGpg,
-      allowUnsigned: args.allowUnsigned,
-      keyringFile: args.keyring,
-    });
-    process.stdout.write(`${JSON.stringify({ outcome: 'success', ...result })}\n`);
+    const result = args.command === 'gc' ? await collectGarbage(args, logger) : await runBuild(args, logger, controller.signal);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
-  } catch (error) {
-    logFailure(logger, error);
-    return fail(error);
+  } catch (caught) {
+    // Whatever a step threw while being torn down, an interrupt is reported as one.
+    const error = controller.signal.aborted ? abortedError(controller.signal) : caught;
+    logFailure(logger, error, caught);
+    return report(error);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-function logFailure(logger: ReturnType<typeof createLogger>, error: unknown): void {
+async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
+  const spec = parseSpec(await readSpecText(args.spec));
+  if (args.output) spec.output = path.resolve(args.output);
+  if (familyOf(spec.codename) === 'ubuntu' && args.checkGpg && !args.keyring)
+    throw new FuelImageError('USAGE', `codename "${spec.codename}" is Ubuntu, whose archive key is not in the helper: pass --keyring FILE (e.g. ubuntu-archive-keyring.gpg) or --no-check-gpg`);
+  return buildImages({
+    spec,
+    logger,
+    signal,
+    baseImage: args.baseImage,
+    helperImage: args.helperImage,
+    privileged: args.privileged,
+    network: args.network,
+    retry: { retries: args.retries, minTimeout: args.retryDelayMs },
+    checkGpg: args.checkGpg,
+    allowUnsigned: args.allowUnsigned,
+    keyringFile: args.keyring,
+    force: args.force,
+    lockWaitSeconds: args.lockWaitSeconds,
+  });
+}
+
+function logFailure(logger: Logger, error: unknown, original: unknown): void {
   if (isFuelImageError(error)) {
-    logger.error({ code: error.code, ...error.details, cause: error.cause ? redactSecrets(String(error.cause)) : undefined }, redactSecrets(error.message));
+    const cause = error.cause ?? (original !== error ? original : undefined);
+    logger.error({ code: error.code, ...error.details, cause: cause ? redactSecrets(String(cause)) : undefined }, redactSecrets(error.message));
   } else {
     logger.error({ err: error }, 'unexpected failure');
   }
 }
 
-function fail(error: unknown): number {
+function report(error: unknown): number {
   const code = exitCodeFor(error);
   const message = redactSecrets(error instanceof Error ? error.message : String(error));
   const errorCode = isFuelImageError(error) ? error.code : 'INTERNAL';
-  if (!process.stderr.isTTY || code === 2) process.stderr.write(`fuel-image: ${message}\n`);
+  // Invalid input is reported before a logger exists: say it plainly on stderr.
+  if (code === 2) process.stderr.write(`fuel-image: ${message}\n`);
   process.stdout.write(`${JSON.stringify({ outcome: 'error', code: errorCode, message, exit_code: code })}\n`);
   return code;
 }

@@ -2,6 +2,7 @@ export const HELP = `fuel-image: build target OS images for Fuel's image based p
 
 Usage:
   fuel-image [build] <spec> [options]
+  fuel-image gc [--all] [--dry-run] [OUTPUT_DIR...]
   fuel-image --help | --version
 
 <spec> is the JSON document Fuel sends: the JSON text itself (as Astute
@@ -25,7 +26,16 @@ Everything runs in a helper container on a Docker engine (DOCKER_HOST, or
 loop device is used. The helper image is built on first use from a local
 base image: create it once with "npm run base" (no registry needed).
 
-Options:
+A build whose spec, options and fuel-image version match what produced the
+files in the output directory, with every file still matching its metadata,
+is skipped ("outcome":"up-to-date"); --force rebuilds. Builds into the same
+output directory take turns (the second waits for the first); builds into
+different directories run side by side.
+
+Build options:
+  -f, --force            rebuild even if the output is up to date
+      --lock-wait S      how long to wait for another build writing to the
+                         same output directory (default 3600)
   -o, --output DIR       write to DIR instead of the spec's "output"
       --log-file PATH    also append JSON log lines (debug level) to PATH,
                          flushed line by line so a caller can follow progress
@@ -50,6 +60,12 @@ Options:
                          CAP_SYS_ADMIN and apparmor=unconfined (to mount /proc)
       --network MODE     helper network mode (default host: repos on the
                          master's 127.0.0.1 are reachable)
+gc: removes what killed builds left behind (after SIGKILL, a lost engine
+connection): helper containers found by their label whose builder process is
+gone (--all: every fuel-image helper; only when no build runs), and staging
+directories in the OUTPUT_DIRs given. --dry-run lists without removing.
+Builds also sweep dead builders' helpers when they start.
+
   -h, --help             this text
   -V, --version          the version
 
@@ -61,5 +77,6 @@ Exit codes:
   1    the build failed (the error names the step; nothing half-written)
   2    invalid input: bad spec or options (the message names the field);
        nothing was created
-  130  interrupted by SIGINT, 143 by SIGTERM (helper removed, no partial files)
+  130  interrupted by SIGINT, 143 by SIGTERM (helper removed, no partial
+       files, earlier images in the output directory untouched)
 `;

@@ -17,9 +17,19 @@ export interface BuildArgs {
   keyring?: string;
   checkGpg: boolean;
   allowUnsigned: boolean;
+  force: boolean;
+  lockWaitSeconds: number;
 }
 
-export type CliArgs = BuildArgs | { command: 'help' } | { command: 'version' };
+export interface GcArgs {
+  command: 'gc';
+  all: boolean;
+  dryRun: boolean;
+  outputs: string[];
+  level: 'debug' | 'info' | 'warn';
+}
+
+export type CliArgs = BuildArgs | GcArgs | { command: 'help' } | { command: 'version' };
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -37,6 +47,10 @@ const OPTIONS = {
   keyring: { type: 'string' },
   'no-check-gpg': { type: 'boolean' },
   'allow-unsigned': { type: 'boolean' },
+  force: { type: 'boolean', short: 'f' },
+  'lock-wait': { type: 'string' },
+  all: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -49,6 +63,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
   if (values.version) return { command: 'version' };
+  const level = values.verbose ? 'debug' : values.quiet ? 'warn' : 'info';
+  if (positionals[0] === 'gc') {
+    return { command: 'gc', all: values.all ?? false, dryRun: values['dry-run'] ?? false, outputs: positionals.slice(1), level };
+  }
   const rest = positionals[0] === 'build' ? positionals.slice(1) : positionals;
   if (rest.length !== 1) throw new FuelImageError('USAGE', 'expected exactly one spec: JSON text, a file path, or "-" for stdin (see fuel-image --help)');
   return {
@@ -56,7 +74,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     spec: rest[0]!,
     output: values.output,
     logFile: values['log-file'],
-    level: values.verbose ? 'debug' : values.quiet ? 'warn' : 'info',
+    level,
     baseImage: values['base-image'] ?? process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE,
     helperImage: values['helper-image'] ?? process.env.FUEL_IMAGE_HELPER,
     privileged: values.privileged ?? false,
@@ -66,6 +84,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     keyring: values.keyring,
     checkGpg: !values['no-check-gpg'],
     allowUnsigned: values['allow-unsigned'] ?? process.env.FUEL_IMAGE_ALLOW_UNSIGNED === '1',
+    force: values.force ?? false,
+    lockWaitSeconds: integer('--lock-wait', values['lock-wait'], 3600, 0, 86_400),
   };
 }
 

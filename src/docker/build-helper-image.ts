@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import tar from 'tar-fs';
+import { hashDirectory } from '../build/build-key.js';
 import { FuelImageError } from '../errors.js';
 import { LABEL } from './labels.js';
 
@@ -34,7 +32,7 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
         { cause: error },
       );
     });
-  const hash = await hashContext(HELPER_CONTEXT, base.Id);
+  const hash = await hashDirectory(HELPER_CONTEXT, base.Id);
   const tag = `fuel-image-helper:${hash.slice(0, 16)}`;
   const exists = await docker.getImage(tag).inspect().then(() => true, () => false);
   if (exists) {
@@ -76,16 +74,4 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
   }
   logger.info({ tag, seconds: (Date.now() - started) / 1000 }, 'helper image built');
   return tag;
-}
-
-async function hashContext(dir: string, baseId: string): Promise<string> {
-  const hash = createHash('sha256').update(baseId);
-  const entries = (await readdir(dir, { recursive: true, withFileTypes: true }))
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
-  for (const file of entries) {
-    hash.update(path.relative(dir, file)).update('\0').update(await readFile(file)).update('\0');
-  }
-  return hash.digest('hex');
 }

@@ -58,6 +58,9 @@ export async function getFile<T>(
           next();
         },
         (error: unknown) => {
+          // Close the engine's side too: a copy left half-read blocks the
+          // container's removal until the engine gives up on it.
+          archive.destroy();
           extract.destroy(error as Error);
           reject(error);
         },
@@ -68,7 +71,12 @@ export async function getFile<T>(
     archive.on('error', reject);
   });
   archive.pipe(extract as unknown as NodeJS.WritableStream);
-  await done;
+  try {
+    await done;
+  } catch (error) {
+    archive.destroy();
+    throw error;
+  }
   if (result === undefined) throw new Error(`${filePath}: not a regular file in the container`);
   return result.value;
 }

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { buildLabels } from './labels.js';
+import { buildLabels, LABEL } from './labels.js';
+import { ownerId } from './sweep-helpers.js';
 
 export interface HelperContainerOptions {
   image: string;
@@ -22,7 +23,7 @@ export async function startHelperContainer(docker: Docker, options: HelperContai
     Image: options.image,
     name: `fuel-image-${options.buildId}`,
     Cmd: ['sleep', 'infinity'],
-    Labels: buildLabels(options.buildId, 'helper'),
+    Labels: { ...buildLabels(options.buildId, 'helper'), [LABEL.owner]: ownerId() },
     WorkingDir: '/',
     HostConfig: {
       NetworkMode: options.network,

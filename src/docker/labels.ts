@@ -4,6 +4,8 @@ export const LABEL = {
   buildId: 'org.openstack.fuel-image.build-id',
   role: 'org.openstack.fuel-image.role',
   contextHash: 'org.openstack.fuel-image.context-hash',
+  /** host:pid of the builder process, so `fuel-image gc` can tell orphans from live builds. */
+  owner: 'org.openstack.fuel-image.owner',
 } as const;
 
 export function buildLabels(buildId: string, role: string): Record<string, string> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -36,6 +36,7 @@ export async function streamImageOut(
   const md5 = createHash('md5');
   let size = 0;
   const started = Date.now();
+  const FS_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG']);
   await getFile(
     container,
     packed.image.containerPath,
@@ -47,12 +48,13 @@ export async function streamImageOut(
           callback(null, chunk);
         },
       });
-      await pipeline(entry.stream, meter, createWriteStream(target, { mode: 0o644 }), { signal: options.signal }).catch((error: unknown) => {
-        throw outputError(path.dirname(staging), error);
-      });
+      await pipeline(entry.stream, meter, createWriteStream(target, { mode: 0o644 }), { signal: options.signal });
     },
     options.signal,
-  );
+  ).catch((error: unknown) => {
+    // The write error can reach us through the tar stream first: classify by errno.
+    throw FS_ERRORS.has((error as NodeJS.ErrnoException).code ?? '') ? outputError(path.dirname(staging), error) : error;
+  });
   const digest = md5.digest('hex');
   if (digest !== packed.containerMd5 || size !== packed.containerSize)
     throw new FuelImageError('OUTPUT', `${packed.image.fileName}: transfer corrupted (md5 ${digest}, expected ${packed.containerMd5})`);
@@ -72,6 +74,15 @@ export async function writeStagedFile(staging: string, name: string, content: st
 export async function publish(staging: string, output: string, names: string[]): Promise<void> {
   for (const name of names) await rename(path.join(staging, name), path.join(output, name));
   await fsyncPath(output);
+}
+
+/** Staging directories left by a build that was killed; called while holding the output lock, so none is live. */
+export async function removeStaleStaging(output: string, logger: Logger): Promise<void> {
+  for (const name of await readdir(output)) {
+    if (!name.startsWith(TEMP_PREFIX)) continue;
+    logger.warn({ staging: name }, `removing ${name}, left by an interrupted build`);
+    await rm(path.join(output, name), { recursive: true, force: true });
+  }
 }
 
 export async function removeStaging(staging: string, logger: Logger): Promise<void> {

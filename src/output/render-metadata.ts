@@ -6,7 +6,7 @@ import type { TargetFacts } from '../build/inspect-target.js';
 export interface BuildInfo {
   version: string;
   helperImage: string;
-  specSha256: string;
+  buildKey: string;
   durationSeconds: number;
   builtAt: string;
 }
@@ -42,7 +42,7 @@ export function renderMetadata(plan: BuildPlan, facts: TargetFacts, images: Pack
     fuel_image: {
       version: build.version,
       helper_image: build.helperImage,
-      spec_sha256: build.specSha256,
+      build_key: build.buildKey,
       built_at: build.builtAt,
       duration_seconds: build.durationSeconds,
       mount_points: Object.fromEntries(images.map((p) => [p.image.fileName, p.image.mountPoint])),

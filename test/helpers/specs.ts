@@ -18,3 +18,15 @@ export function blueprintSpec(): Record<string, any> {
     codename: 'precise',
   };
 }
+
+/** A quick build for tests about the build's life cycle: "/" + "/boot", no kernel (no initramfs). */
+export function lightSpec(output: string, name = 'env_9_debian_12_amd64', packages: string[] = ['ifupdown']): Record<string, any> {
+  return exampleSpec({
+    output,
+    image_data: {
+      '/': { uri: `http://127.0.0.1:8080/targetimages/${name}.img.gz`, format: 'ext4', container: 'gzip' },
+      '/boot': { uri: `http://127.0.0.1:8080/targetimages/${name}-boot.img.gz`, format: 'ext2', container: 'gzip' },
+    },
+    packages,
+  });
+}

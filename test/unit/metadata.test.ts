@@ -13,7 +13,7 @@ describe('metadata', () => {
     const packed = plan.images.map((image, i) => ({ image, rawSize: 100 + i, rawMd5: 'a'.repeat(32), containerSize: 50 + i, containerMd5: 'b'.repeat(32) }));
     const doc = YAML.parse(
       renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: { bash: '4.2' } }, packed, {
-        version: '0', helperImage: 'h', specSha256: 'x', durationSeconds: 1, builtAt: 'now',
+        version: '0', helperImage: 'h', buildKey: 'x', durationSeconds: 1, builtAt: 'now',
       }),
     );
     assert.deepEqual(doc.os, { name: 'Ubuntu', major: 12, minor: 4 });

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { BuildPlan } from '../build/plan-build.js';
+
+export interface UpToDate {
+  upToDate: boolean;
+  reason: string;
+  images?: Array<{ mount_point: string; file: string; size: number; md5: string; raw_size: number; raw_md5: string }>;
+}
+
+/**
+ * The files in `output` are current when the metadata was written for this
+ * exact build key (spec, tool and helper version, trust options) and every
+ * image still matches the size and md5 the metadata records.
+ */
+export async function checkUpToDate(plan: BuildPlan, buildKey: string): Promise<UpToDate> {
+  const output = plan.spec.output;
+  let meta: { fuel_image?: { build_key?: string }; images?: Array<Record<string, unknown>> };
+  try {
+    meta = YAML.parse(await readFile(path.join(output, plan.metadataName), 'utf8')) as typeof meta;
+  } catch {
+    return { upToDate: false, reason: 'no metadata from an earlier build' };
+  }
+  if (meta?.fuel_image?.build_key !== buildKey) return { upToDate: false, reason: 'the spec, options or fuel-image version changed' };
+  const images: NonNullable<UpToDate['images']> = [];
+  for (const image of plan.images) {
+    const entry = meta.images?.find((e) => e.container_name === image.fileName);
+    if (!entry) return { upToDate: false, reason: `${image.fileName} is not in the metadata` };
+    const file = path.join(output, image.fileName);
+    const size = await stat(file).then((s) => s.size, () => -1);
+    if (size !== entry.container_size) return { upToDate: false, reason: `${image.fileName} is missing or its size differs from the metadata` };
+    const md5 = await md5Of(file);
+    if (md5 !== entry.container_md5) return { upToDate: false, reason: `${image.fileName} differs from the metadata (md5)` };
+    images.push({ mount_point: image.mountPoint, file, size, md5, raw_size: Number(entry.raw_size), raw_md5: String(entry.raw_md5) });
+  }
+  return { upToDate: true, reason: 'images match the metadata of a build with the same spec', images };
+}
+
+async function md5Of(file: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
