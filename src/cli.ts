@@ -2,6 +2,7 @@ import path from 'node:path';
 import { buildImages } from './build/build-images.js';
 import { familyOf } from './build/distro.js';
 import { collectGarbage } from './cli/collect-garbage.js';
+import { verifyOutput } from './verify/verify-output.js';
 import { HELP } from './cli/help.js';
 import { parseCliArgs, type BuildArgs } from './cli/parse-args.js';
 import { abortedError, exitCodeFor, FuelImageError, isFuelImageError } from './errors.js';
@@ -28,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const logger = createLogger({ level: args.level, logFile: args.command === 'build' ? args.logFile : undefined });
+  const logger = createLogger({ level: args.level, logFile: args.command === 'gc' ? undefined : args.logFile });
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) return void logger.warn(`${name} again: still cleaning up`);
@@ -38,7 +39,12 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = args.command === 'gc' ? await collectGarbage(args, logger) : await runBuild(args, logger, controller.signal);
+    const result =
+      args.command === 'gc'
+        ? await collectGarbage(args, logger)
+        : args.command === 'verify'
+          ? await verifyOutput({ ...args, logger, signal: controller.signal })
+          : await runBuild(args, logger, controller.signal);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (caught) {

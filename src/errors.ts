@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'PACKAGE_NOT_FOUND'
   | 'REPO_NOT_FOUND'
   | 'OUTPUT'
+  | 'VERIFY_FAILED'
   | 'ABORTED';
 
 /** Exit codes are part of the documented CLI contract (README, --help). */

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import type { Logger } from 'pino';
 import { putFiles, type ArchiveFile } from '../docker/container-archive.js';
 import { removeHelperContainer, startHelperContainer } from '../docker/helper-container.js';
 import { throwIfAborted } from '../errors.js';
@@ -16,23 +15,16 @@ import { makeFilesystem, packImage, splitTree, type PackedImage } from './make-f
 import { HELPER, type BuildPlan } from './plan-build.js';
 import { prepareKeyring } from './prepare-keyring.js';
 import type { Progress } from './progress.js';
-import type { RetryOptions } from './retry-step.js';
+import type { BuildOptions } from './build-images.js';
 import { runStep } from './run-step.js';
 
-export interface HelperRunOptions {
+export interface HelperRunOptions
+  extends Pick<BuildOptions, 'logger' | 'signal' | 'privileged' | 'network' | 'retry' | 'checkGpg' | 'allowUnsigned' | 'keyringFile'> {
   plan: BuildPlan;
   helperImage: string;
   buildKey: string;
-  logger: Logger;
-  signal: AbortSignal;
   progress: Progress;
   started: number;
-  privileged: boolean;
-  network: string;
-  retry: RetryOptions;
-  checkGpg: boolean;
-  allowUnsigned: boolean;
-  keyringFile?: string;
 }
 
 const SCRIPTS = new URL('../scripts/', import.meta.url);

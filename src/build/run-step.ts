@@ -19,6 +19,8 @@ export interface StepOptions {
   classify?: (result: ExecResult) => FuelImageError | undefined;
   /** Log output lines at info rather than debug (long steps, so progress shows). */
   verbose?: boolean;
+  /** Sees every output line as it arrives (e.g. to watch a serial console). */
+  onLine?: (line: string) => void;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function runStep(context: StepContext, name: string, argv: string[]
     stdin: options.stdin,
     signal: context.signal,
     onLine: (stream, line) => {
+      options.onLine?.(line);
       if (line.trim() === '') return;
       const level = options.verbose && stream === 'stdout' ? 'info' : 'debug';
       logger[level]({ step: name, stream }, redactSecrets(line));

@@ -2,6 +2,7 @@ export const HELP = `fuel-image: build target OS images for Fuel's image based p
 
 Usage:
   fuel-image [build] <spec> [options]
+  fuel-image verify [--boot] <output dir | metadata file>
   fuel-image gc [--all] [--dry-run] [OUTPUT_DIR...]
   fuel-image --help | --version
 
@@ -60,6 +61,21 @@ Build options:
                          CAP_SYS_ADMIN and apparmor=unconfined (to mount /proc)
       --network MODE     helper network mode (default host: repos on the
                          master's 127.0.0.1 are reachable)
+verify: checks built images the way Fuel's node agent consumes them: each
+file's md5 and size, its gunzipped size and md5 (raw_size/raw_md5), then in
+a helper container e2fsck, resize2fs onto a larger device, e2fsck again, and
+the requested packages in the root image's dpkg status. Exit 0 only when
+every check passes; failures name the image and the check.
+      --boot             also assemble a disk from the "/boot" and "/" images
+                         (partitions and an fstab, as the agent writes them)
+                         and boot it under QEMU (software emulation, in a
+                         container; the host needs only Docker) with the
+                         image's own kernel and initramfs; passes when a marker
+                         unit reports multi-user.target on the serial console.
+                         Needs systemd in the image. The boot-test image is
+                         built on first use from the same local base image.
+      --boot-timeout S   give up booting after S seconds (default 600)
+
 gc: removes what killed builds left behind (after SIGKILL, a lost engine
 connection): helper containers found by their label whose builder process is
 gone (--all: every fuel-image helper; only when no build runs), and staging

@@ -29,7 +29,19 @@ export interface GcArgs {
   level: 'debug' | 'info' | 'warn';
 }
 
-export type CliArgs = BuildArgs | GcArgs | { command: 'help' } | { command: 'version' };
+export interface VerifyArgs {
+  command: 'verify';
+  target: string;
+  boot: boolean;
+  bootTimeoutSeconds: number;
+  baseImage: string;
+  helperImage?: string;
+  privileged: boolean;
+  level: 'debug' | 'info' | 'warn';
+  logFile?: string;
+}
+
+export type CliArgs = BuildArgs | GcArgs | VerifyArgs | { command: 'help' } | { command: 'version' };
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -51,6 +63,8 @@ const OPTIONS = {
   'lock-wait': { type: 'string' },
   all: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  boot: { type: 'boolean' },
+  'boot-timeout': { type: 'string' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -66,6 +80,21 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const level = values.verbose ? 'debug' : values.quiet ? 'warn' : 'info';
   if (positionals[0] === 'gc') {
     return { command: 'gc', all: values.all ?? false, dryRun: values['dry-run'] ?? false, outputs: positionals.slice(1), level };
+  }
+  if (positionals[0] === 'verify') {
+    if (positionals.length !== 2) throw new FuelImageError('USAGE', 'verify takes one output directory or metadata file (see fuel-image --help)');
+    return {
+      command: 'verify',
+      target: positionals[1]!,
+      boot: values.boot ?? false,
+      bootTimeoutSeconds: integer('--boot-timeout', values['boot-timeout'], 600, 30, 7200),
+      baseImage: values['base-image'] ?? process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE,
+      // A given helper image would lack QEMU: --boot always uses the boot image.
+      helperImage: values.boot ? undefined : (values['helper-image'] ?? process.env.FUEL_IMAGE_HELPER),
+      privileged: values.privileged ?? false,
+      level,
+      logFile: values['log-file'],
+    };
   }
   const rest = positionals[0] === 'build' ? positionals.slice(1) : positionals;
   if (rest.length !== 1) throw new FuelImageError('USAGE', 'expected exactly one spec: JSON text, a file path, or "-" for stdin (see fuel-image --help)');

@@ -6,22 +6,26 @@ import { hashDirectory } from '../build/build-key.js';
 import { FuelImageError } from '../errors.js';
 import { LABEL } from './labels.js';
 
-export const HELPER_CONTEXT = fileURLToPath(new URL('../../images/helper/', import.meta.url));
 export const DEFAULT_BASE_IMAGE = 'fuel-image-base:bookworm';
 
 export interface HelperImageOptions {
   baseImage: string;
   logger: Logger;
   signal?: AbortSignal;
+  /** Which image under images/: "helper" (builds) or "boot" (QEMU boot test). */
+  name?: 'helper' | 'boot';
 }
 
 /**
- * Returns the helper image tag, building it first when missing. The tag is a
+ * Returns the tag of one of our images (the helper, or the boot-test image),
+ * building it first when missing. The tag is a
  * hash of the build context and the base image's id, so any change to either
  * makes a new helper, and an unchanged one is reused by every build.
  */
 export async function ensureHelperImage(docker: Docker, options: HelperImageOptions): Promise<string> {
   const { baseImage, logger } = options;
+  const name = options.name ?? 'helper';
+  const context = fileURLToPath(new URL(`../../images/${name}/`, import.meta.url));
   const base = await docker
     .getImage(baseImage)
     .inspect()
@@ -32,23 +36,23 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
         { cause: error },
       );
     });
-  const hash = await hashDirectory(HELPER_CONTEXT, base.Id);
-  const tag = `fuel-image-helper:${hash.slice(0, 16)}`;
+  const hash = await hashDirectory(context, base.Id);
+  const tag = `fuel-image-${name}:${hash.slice(0, 16)}`;
   const exists = await docker.getImage(tag).inspect().then(() => true, () => false);
   if (exists) {
-    logger.debug({ tag }, 'helper image up to date');
+    logger.debug({ tag }, `${name} image up to date`);
     return tag;
   }
-  logger.info({ tag, baseImage }, 'building helper image (once per helper version)');
+  logger.info({ tag, baseImage }, `building the ${name} image (once per version)`);
   const started = Date.now();
   try {
     // tar-fs packs with streamx, which pipes like a Node stream.
-    const context = tar.pack(HELPER_CONTEXT) as unknown as NodeJS.ReadableStream;
-    const stream = await docker.buildImage(context, {
+    const packed = tar.pack(context) as unknown as NodeJS.ReadableStream;
+    const stream = await docker.buildImage(packed, {
       t: tag,
       buildargs: { BASE_IMAGE: baseImage },
       networkmode: 'host',
-      labels: { [LABEL.managed]: 'true', [LABEL.role]: 'helper-image', [LABEL.contextHash]: hash },
+      labels: { [LABEL.managed]: 'true', [LABEL.role]: `${name}-image`, [LABEL.contextHash]: hash },
       rm: true,
       forcerm: true,
       abortSignal: options.signal,
@@ -68,10 +72,10 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
       );
     });
   } catch (error) {
-    throw new FuelImageError('HELPER_IMAGE_BUILD', `building the helper image ${tag} failed: ${(error as Error).message}`, {
+    throw new FuelImageError('HELPER_IMAGE_BUILD', `building the ${name} image ${tag} failed: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  logger.info({ tag, seconds: (Date.now() - started) / 1000 }, 'helper image built');
+  logger.info({ tag, seconds: (Date.now() - started) / 1000 }, `${name} image built`);
   return tag;
 }

@@ -80,3 +80,16 @@ export async function getFile<T>(
   if (result === undefined) throw new Error(`${filePath}: not a regular file in the container`);
   return result.value;
 }
+
+/** Streams one (large) host file into the container without holding it in memory. */
+export async function putFileStream(container: Docker.Container, directory: string, name: string, source: Readable, size: number): Promise<void> {
+  const pack = tarStream.pack();
+  const prefix = directory.replace(/^\/+|\/+$/g, '');
+  const entry = pack.entry({ name: `${prefix}/${name}`, size, mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }, (error) => {
+    if (error) pack.destroy(error);
+    else pack.finalize();
+  });
+  source.on('error', (error) => pack.destroy(error));
+  source.pipe(entry as unknown as NodeJS.WritableStream);
+  await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
+}

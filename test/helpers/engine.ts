@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { execa } from 'execa';
@@ -17,10 +18,15 @@ export async function labelledContainers(): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [LABEL.managed] } });
 }
 
-/** Labelled containers created between `since` (unix seconds) and now, from the engine's event log. */
-export async function containersCreatedSince(since: number): Promise<string[]> {
+/**
+ * Labelled containers created between `since` (unix seconds) and now, from
+ * the engine's event log; with `pid`, only those started by that CLI process
+ * (other builds may share the engine).
+ */
+export async function containersCreatedSince(since: number, pid?: number): Promise<string[]> {
   const until = Math.ceil(Date.now() / 1000) + 1;
-  const stream = (await docker.getEvents({ since, until, filters: { type: ['container'], event: ['create'], label: [LABEL.managed] } })) as NodeJS.ReadableStream;
+  const label = pid === undefined ? [LABEL.managed] : [LABEL.managed, `${LABEL.owner}=${hostname()}:${pid}`];
+  const stream = (await docker.getEvents({ since, until, filters: { type: ['container'], event: ['create'], label } })) as NodeJS.ReadableStream;
   let text = '';
   for await (const chunk of stream) text += chunk.toString();
   return text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
@@ -32,10 +38,13 @@ export interface CliRun {
   stderr: string;
   /** The JSON result line (last line of stdout). */
   result: Record<string, any>;
+  pid: number;
 }
 
 export async function runCli(args: string[], options: { env?: Record<string, string>; input?: string; cancelSignal?: AbortSignal } = {}): Promise<CliRun> {
-  const run = await execa('node', ['bin/fuel-image.js', ...args], { cwd: ROOT, reject: false, env: options.env, input: options.input, cancelSignal: options.cancelSignal });
+  const child = execa('node', ['bin/fuel-image.js', ...args], { cwd: ROOT, reject: false, env: options.env, input: options.input, cancelSignal: options.cancelSignal });
+  const pid = child.pid ?? -1;
+  const run = await child;
   const last = run.stdout.trim().split('\n').slice(-1)[0] ?? '';
   let result: Record<string, any> = {};
   try {
@@ -43,5 +52,5 @@ export async function runCli(args: string[], options: { env?: Record<string, str
   } catch {
     /* asserted by the caller */
   }
-  return { exitCode: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr, result };
+  return { exitCode: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr, result, pid };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +21,7 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
   let meta: Record<string, any>;
   const raw: Record<string, string> = {};
   let since: number;
+  let helpersUsed: number;
 
   before(async () => {
     await ensureBaseImage();
@@ -33,6 +34,7 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
     // The spec as Fuel passes it: JSON text as the first argument.
     run = await runCli([await readFile(specFile, 'utf8'), '--log-file', path.join(dir, 'build.log')]);
     assert.equal(run.exitCode, 0, `build failed:\n${run.stderr.slice(-4000)}`);
+    helpersUsed = (await containersCreatedSince(since, run.pid)).length;
     meta = YAML.parse(await readFile(path.join(out, 'env_1_debian_12_amd64.yaml'), 'utf8')) as Record<string, any>;
     for (const name of ['env_1_debian_12_amd64.img.gz', 'env_1_debian_12_amd64-boot.img.gz']) {
       raw[name] = path.join(dir, name.replace(/\.gz$/, ''));
@@ -122,9 +124,55 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
     assert.equal(log.filter((l) => /making the initramfs/.test(String(l.msg))).length, 1, 'the initramfs is made once');
   });
 
+  it('verify passes on the fresh build, and the image boots under QEMU to multi-user', async () => {
+    const run = await runCli(['verify', '--boot', '--boot-timeout', '600', out]);
+    assert.equal(run.exitCode, 0, run.stdout.slice(-3000));
+    const checks = run.result.images.flatMap((i: { image: string; checks: Array<{ check: string; ok: boolean }> }) => i.checks.map((c) => `${i.image}:${c.check}:${c.ok}`));
+    for (const check of ['container md5', 'raw md5', 'e2fsck', 'resize2fs', 'e2fsck after resize2fs'])
+      for (const image of ['env_1_debian_12_amd64.img.gz', 'env_1_debian_12_amd64-boot.img.gz']) assert.ok(checks.includes(`${image}:${check}:true`), `${image} ${check}`);
+    assert.ok(checks.includes('env_1_debian_12_amd64.img.gz:packages:true'));
+    assert.ok(checks.includes('env_1_debian_12_amd64.img.gz:boot:true'), 'the boot marker was seen');
+  });
+
+  it('verify fails, naming the image and the check, on a changed byte, a wrong md5 and a missing package', async () => {
+    const copy = async (name: string) => {
+      const target = path.join(dir, name);
+      await cp(out, target, { recursive: true });
+      return target;
+    };
+    const flipped = await copy('flipped');
+    const bootFile = path.join(flipped, 'env_1_debian_12_amd64-boot.img.gz');
+    const handle = await open(bootFile, 'r+');
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, 1000);
+    await handle.write(Buffer.from([byte[0]! ^ 0xff]), 0, 1, 1000);
+    await handle.close();
+    const one = await runCli(['verify', flipped]);
+    assert.equal(one.exitCode, 1);
+    assert.equal(one.result.code, 'VERIFY_FAILED');
+    assert.match(one.result.message, /env_1_debian_12_amd64-boot\.img\.gz: container md5/);
+    assert.doesNotMatch(one.result.message, /env_1_debian_12_amd64\.img\.gz: /, 'only the changed image fails');
+
+    const badMeta = await copy('bad-md5');
+    const metaFile = path.join(badMeta, 'env_1_debian_12_amd64.yaml');
+    const original = meta.images[0].container_md5 as string;
+    await writeFile(metaFile, (await readFile(metaFile, 'utf8')).replace(original, '0'.repeat(32)));
+    const two = await runCli(['verify', metaFile]);
+    assert.equal(two.exitCode, 1);
+    assert.match(two.result.message, /env_1_debian_12_amd64\.img\.gz: container md5/);
+
+    const missing = await copy('missing-pkg');
+    const missingMeta = path.join(missing, 'env_1_debian_12_amd64.yaml');
+    await writeFile(missingMeta, (await readFile(missingMeta, 'utf8')).replace('packages:\n', 'packages:\n  - no-such-package-fuel\n'));
+    const three = await runCli(['verify', missing]);
+    assert.equal(three.exitCode, 1);
+    assert.match(three.result.message, /env_1_debian_12_amd64\.img\.gz: packages \(not installed: no-such-package-fuel\)/);
+    assert.deepEqual(await labelledContainers(), []);
+  });
+
   it('removes the helper container and leaves no staging directory', async () => {
     assert.deepEqual(await labelledContainers(), []);
-    assert.equal((await containersCreatedSince(since)).length, 1, 'exactly one helper was used');
+    assert.equal(helpersUsed, 1, 'exactly one helper was used');
     assert.ok(!(await readdir(out)).some((n) => n.startsWith('.')));
     assert.ok(!existsSync(path.join(out, '.fuel-image-tmp')));
   });

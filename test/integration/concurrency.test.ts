@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { useWorkDir } from '../helpers/temp-dir.js';
 import YAML from 'yaml';
-import { containersCreatedSince, ensureBaseImage, labelledContainers, runCli } from '../helpers/engine.js';
+import { containersCreatedSince, labelledContainers, runCli } from '../helpers/engine.js';
 import { e2fsck, gunzipTo, md5File } from '../helpers/image-tools.js';
 import { lightSpec } from '../helpers/specs.js';
 
@@ -25,17 +25,10 @@ async function verifyOutput(out: string, name = 'env_9_debian_12_amd64'): Promis
 }
 
 describe('builds side by side, and up-to-date builds', () => {
-  let dir: string;
-  before(async () => {
-    await ensureBaseImage();
-    dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-conc-'));
-  });
-  after(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const workDir = useWorkDir('conc');
 
   it('two builds into different outputs run at once and both verify', async () => {
-    const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];
+    const [a, b] = [path.join(workDir(), 'a'), path.join(workDir(), 'b')];
     await Promise.all([mkdir(a), mkdir(b)]);
     const runs = await Promise.all([runCli([JSON.stringify(lightSpec(a))]), runCli([JSON.stringify(lightSpec(b, 'env_9_debian_12_amd64', ['ifupdown', 'less']))])]);
     for (const run of runs) assert.equal(run.exitCode, 0, run.stderr.slice(-2000));
@@ -45,7 +38,7 @@ describe('builds side by side, and up-to-date builds', () => {
   });
 
   it('two builds into the same output take turns and leave one consistent result', async () => {
-    const out = path.join(dir, 'same');
+    const out = path.join(workDir(), 'same');
     await mkdir(out);
     const runs = await Promise.all([
       runCli([JSON.stringify(lightSpec(out, 'env_9_debian_12_amd64', ['ifupdown']))]),
@@ -59,14 +52,14 @@ describe('builds side by side, and up-to-date builds', () => {
   });
 
   it('the same spec again is skipped in seconds; a changed package list or --force rebuilds', async () => {
-    const out = path.join(dir, 'same');
+    const out = path.join(workDir(), 'same');
     const meta = YAML.parse(await readFile(path.join(out, 'env_9_debian_12_amd64.yaml'), 'utf8')) as Record<string, any>;
     const spec = lightSpec(out, 'env_9_debian_12_amd64', meta.packages as string[]);
     const since = Math.floor(Date.now() / 1000) - 1;
     const again = await runCli([JSON.stringify(spec)]);
     assert.equal(again.exitCode, 0);
     assert.equal(again.result.outcome, 'up-to-date');
-    assert.deepEqual(await containersCreatedSince(since), [], 'no helper for an up-to-date build');
+    assert.deepEqual(await containersCreatedSince(since, again.pid), [], 'no helper for an up-to-date build');
 
     const forced = await runCli([JSON.stringify(spec), '--force']);
     assert.equal(forced.result.outcome, 'success');

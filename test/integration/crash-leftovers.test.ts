@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ensureBaseImage, labelledContainers, runCli } from '../helpers/engine.js';
+import { describe, it } from 'node:test';
+import { useWorkDir } from '../helpers/temp-dir.js';
+import { labelledContainers, runCli } from '../helpers/engine.js';
 import { logHas, startCli, waitFor } from '../helpers/processes.js';
 import { startSocketRelay } from '../helpers/socket-relay.js';
 import { lightSpec } from '../helpers/specs.js';
@@ -14,21 +14,14 @@ import { lightSpec } from '../helpers/specs.js';
  * neither trips over them nor over the dead build's lock and staging files.
  */
 describe('leftovers of crashed builds', () => {
-  let dir: string;
-  before(async () => {
-    await ensureBaseImage();
-    dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-crash-'));
-  });
-  after(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const workDir = useWorkDir('crash');
 
   it('a lost engine connection fails with a clear error; gc removes the orphaned helper', async () => {
-    const out = path.join(dir, 'lost');
+    const out = path.join(workDir(), 'lost');
     await mkdir(out);
-    const socket = path.join(dir, 'engine.sock');
+    const socket = path.join(workDir(), 'engine.sock');
     const relay = await startSocketRelay(socket);
-    const log = path.join(dir, 'lost.log');
+    const log = path.join(workDir(), 'lost.log');
     const child = startCli([JSON.stringify(lightSpec(out)), '--log-file', log], { DOCKER_HOST: `unix://${socket}` });
     await waitFor('bootstrap', logHas(log, (l) => l.step === 'bootstrap-download'), 60_000);
     await relay.cut();
@@ -47,9 +40,9 @@ describe('leftovers of crashed builds', () => {
   });
 
   it('after a SIGKILL, gc removes the helper and a new build into the same output succeeds', async () => {
-    const out = path.join(dir, 'killed');
+    const out = path.join(workDir(), 'killed');
     await mkdir(out);
-    const log = path.join(dir, 'killed.log');
+    const log = path.join(workDir(), 'killed.log');
     const child = startCli([JSON.stringify(lightSpec(out)), '--log-file', log]);
     await waitFor('package install', logHas(log, (l) => l.step === 'install-packages'), 120_000);
     child.kill('SIGKILL');

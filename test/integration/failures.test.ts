@@ -1,36 +1,29 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { containersCreatedSince, ensureBaseImage, labelledContainers, runCli } from '../helpers/engine.js';
+import { describe, it } from 'node:test';
+import { useWorkDir } from '../helpers/temp-dir.js';
+import { containersCreatedSince, labelledContainers, runCli } from '../helpers/engine.js';
 import { exampleSpec } from '../helpers/specs.js';
 
 describe('failures leave nothing behind', () => {
-  let dir: string;
-  before(async () => {
-    await ensureBaseImage();
-    dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-fail-'));
-  });
-  after(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const workDir = useWorkDir('fail');
 
   it('refuses a spec with a bad field: exit 2, the field named, no container, no output', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
-    const out = path.join(dir, 'never-created');
+    const out = path.join(workDir(), 'never-created');
     const spec = exampleSpec({ output: out, image_data: { ...exampleSpec().image_data, '/boot': { uri: 'http://x/b.img.gz', format: 'btrfs' } } });
     const run = await runCli([JSON.stringify(spec)]);
     assert.equal(run.exitCode, 2);
     assert.match(run.stderr, /image_data\["\/boot"\]\.format/);
     assert.equal(run.result.code, 'INVALID_SPEC');
     assert.match(run.result.message, /image_data\["\/boot"\]\.format/);
-    assert.deepEqual(await containersCreatedSince(since), []);
+    assert.deepEqual(await containersCreatedSince(since, run.pid), []);
     await assert.rejects(readdir(out), { code: 'ENOENT' });
   });
 
   it('reads the spec from a file or stdin as well', async () => {
-    const file = path.join(dir, 'bad.json');
+    const file = path.join(workDir(), 'bad.json');
     await writeFile(file, JSON.stringify(exampleSpec({ codename: 'Bad Name' })));
     const fromFile = await runCli([file]);
     assert.equal(fromFile.exitCode, 2);
@@ -41,23 +34,23 @@ describe('failures leave nothing behind', () => {
   });
 
   it('fails clearly when the engine is unreachable or the output directory is missing', async () => {
-    const out = path.join(dir, 'out-engine');
+    const out = path.join(workDir(), 'out-engine');
     await mkdir(out);
     const noEngine = await runCli([JSON.stringify(exampleSpec({ output: out }))], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     assert.equal(noEngine.exitCode, 1);
     assert.equal(noEngine.result.code, 'ENGINE_UNREACHABLE');
-    const missing = await runCli([JSON.stringify(exampleSpec({ output: path.join(dir, 'missing') }))]);
+    const missing = await runCli([JSON.stringify(exampleSpec({ output: path.join(workDir(), 'missing') }))]);
     assert.equal(missing.exitCode, 1);
     assert.equal(missing.result.code, 'OUTPUT');
     assert.match(missing.result.message, /does not exist/);
   });
 
   it('fails fast on a package no repo has, naming it; no container left, earlier outputs untouched', async () => {
-    const out = path.join(dir, 'out-pkg');
+    const out = path.join(workDir(), 'out-pkg');
     await mkdir(out);
     const earlier = path.join(out, 'env_1_debian_12_amd64.img.gz');
     await writeFile(earlier, 'an image from an earlier build');
-    const log = path.join(dir, 'pkg.log');
+    const log = path.join(workDir(), 'pkg.log');
     const run = await runCli([JSON.stringify(exampleSpec({ output: out, packages: ['systemd-sysv', 'no-such-package-fuel'] })), '--log-file', log]);
     assert.equal(run.exitCode, 1, run.stderr.slice(-2000));
     assert.equal(run.result.code, 'PACKAGE_NOT_FOUND');

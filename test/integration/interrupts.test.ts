@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ensureBaseImage, labelledContainers } from '../helpers/engine.js';
+import { describe, it } from 'node:test';
+import { useWorkDir } from '../helpers/temp-dir.js';
+import { labelledContainers } from '../helpers/engine.js';
 import { dirHas, logHas, startCli, waitFor } from '../helpers/processes.js';
 import { lightSpec } from '../helpers/specs.js';
 
@@ -13,14 +13,7 @@ import { lightSpec } from '../helpers/specs.js';
  * output directory, and the images an earlier build left there are untouched.
  */
 describe('interrupted builds', () => {
-  let dir: string;
-  before(async () => {
-    await ensureBaseImage();
-    dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-kill-'));
-  });
-  after(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const workDir = useWorkDir('kill');
 
   const earlier: Record<string, string> = {
     'env_9_debian_12_amd64.img.gz': 'root image of an earlier build',
@@ -38,10 +31,10 @@ describe('interrupted builds', () => {
 
   for (const { stage, signal, exitCode, reached } of stages) {
     it(`${signal} during ${stage}: exit ${exitCode}, no helper, no partial files, earlier images intact`, async () => {
-      const out = path.join(dir, stage.replace(/\W+/g, '-'));
+      const out = path.join(workDir(), stage.replace(/\W+/g, '-'));
       await mkdir(out);
       for (const [name, content] of Object.entries(earlier)) await writeFile(path.join(out, name), content);
-      const log = path.join(dir, `${path.basename(out)}.log`);
+      const log = path.join(workDir(), `${path.basename(out)}.log`);
       const child = startCli([JSON.stringify(lightSpec(out)), '--log-file', log]);
       // Streaming out is short: poll the output directory fast for the staging directory.
       await waitFor(stage, reached(log, out), 240_000, stage === 'streaming out' ? 2 : 100);

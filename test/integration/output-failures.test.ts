@@ -37,7 +37,7 @@ describe('output directory read-only or full', () => {
     assert.equal(run.exitCode, 1);
     assert.equal(run.result.code, 'OUTPUT');
     assert.match(run.result.message, new RegExp(`${out}.*not writable`));
-    assert.deepEqual(await containersCreatedSince(since), []);
+    assert.deepEqual(await containersCreatedSince(since, run.pid), []);
     assert.equal(await readFile(path.join(out, 'env_9_debian_12_amd64.img.gz'), 'utf8'), 'earlier root image');
   });
 
