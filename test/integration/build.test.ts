@@ -156,7 +156,7 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
     const badMeta = await copy('bad-md5');
     const metaFile = path.join(badMeta, 'env_1_debian_12_amd64.yaml');
     const original = meta.images[0].container_md5 as string;
-    await writeFile(metaFile, (await readFile(metaFile, 'utf8')).replace(original, '0'.repeat(32)));
+    await writeFile(metaFile, (await readFile(metaFile, 'utf8')).replace(original, 'f'.repeat(32)));
     const two = await runCli(['verify', metaFile]);
     assert.equal(two.exitCode, 1);
     assert.match(two.result.message, /env_1_debian_12_amd64\.img\.gz: container md5/);

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { useWorkDir } from '../helpers/temp-dir.js';
 import YAML from 'yaml';
 import { containersCreatedSince, labelledContainers, runCli } from '../helpers/engine.js';
-import { e2fsck, gunzipTo, md5File } from '../helpers/image-tools.js';
+import { debugfs, e2fsck, gunzipTo, md5File } from '../helpers/image-tools.js';
 import { lightSpec } from '../helpers/specs.js';
 
 /** Checks an output directory the way the node agent would: metadata md5s and sizes, clean filesystems. */
@@ -27,14 +27,34 @@ async function verifyOutput(out: string, name = 'env_9_debian_12_amd64'): Promis
 describe('builds side by side, and up-to-date builds', () => {
   const workDir = useWorkDir('conc');
 
-  it('two builds into different outputs run at once and both verify', async () => {
+  it('two builds into different outputs run at once and both verify; root passwords are set and never logged', async () => {
     const [a, b] = [path.join(workDir(), 'a'), path.join(workDir(), 'b')];
     await Promise.all([mkdir(a), mkdir(b)]);
-    const runs = await Promise.all([runCli([JSON.stringify(lightSpec(a))]), runCli([JSON.stringify(lightSpec(b, 'env_9_debian_12_amd64', ['ifupdown', 'less']))])]);
+    const hash = '$6$fuelsalt$4X9o8bq6mN2o1eH0bJ0Yk7m2zQvJ9yS6iQ3kR8lZ1pC5hT0wE7uD3aF2gB4nM6vL9xK1cY8jP5sW0qR2tU4iO.';
+    const logs = [path.join(workDir(), 'a.log'), path.join(workDir(), 'b.log')];
+    const runs = await Promise.all([
+      runCli([JSON.stringify({ ...lightSpec(a), root_password: 'Sup3r-secret-pw' }), '--log-file', logs[0]!, '-v']),
+      runCli([JSON.stringify({ ...lightSpec(b, 'env_9_debian_12_amd64', ['ifupdown', 'less']), hashed_root_password: hash }), '--log-file', logs[1]!, '-v']),
+    ]);
     for (const run of runs) assert.equal(run.exitCode, 0, run.stderr.slice(-2000));
     assert.deepEqual((await verifyOutput(a)).packages, ['ifupdown']);
     assert.deepEqual((await verifyOutput(b)).packages, ['ifupdown', 'less']);
     assert.deepEqual(await labelledContainers(), []);
+
+    const shadowRoot = async (out: string) => {
+      const raw = path.join(out, 'root.raw');
+      await gunzipTo(path.join(out, 'env_9_debian_12_amd64.img.gz'), raw);
+      const line = (await debugfs(raw, 'cat /etc/shadow')).split('\n').find((l) => l.startsWith('root:'));
+      await rm(raw);
+      return line?.split(':')[1];
+    };
+    assert.match((await shadowRoot(a)) ?? '', /^\$(y|6|5|1)\$/, 'a crypt hash of the password');
+    assert.equal(await shadowRoot(b), hash);
+    for (const [i, run] of runs.entries()) {
+      const everything = run.stdout + run.stderr + (await readFile(logs[i]!, 'utf8'));
+      assert.doesNotMatch(everything, /Sup3r-secret-pw/);
+      assert.ok(!everything.includes(hash), 'the hash is not logged either');
+    }
   });
 
   it('two builds into the same output take turns and leave one consistent result', async () => {

@@ -25,6 +25,14 @@ describe('metadata', () => {
     assert.equal(doc.images[1].format, 'ext2');
   });
 
+  it('keeps md5s that look like numbers as strings', () => {
+    const plan = planBuild(parseSpec(JSON.stringify(blueprintSpec())));
+    const packed = plan.images.map((image) => ({ image, rawSize: 1, rawMd5: '0'.repeat(32), containerSize: 1, containerMd5: '1234e5678901234567890123456789012'.slice(0, 32) }));
+    const doc = YAML.parse(renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: {} }, packed, { version: '0', helperImage: 'h', buildKey: 'x', durationSeconds: 1, builtAt: 'now' }));
+    assert.equal(doc.images[0].raw_md5, '0'.repeat(32));
+    assert.equal(typeof doc.images[0].container_md5, 'string');
+  });
+
   it('reads the os entry Fuel expects from os-release', () => {
     assert.deepEqual(parseOs('NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="14.04"\n', 'jessie/sid'), { name: 'Ubuntu', major: 14, minor: 4 });
     assert.deepEqual(parseOs('ID=debian\nVERSION_ID="12"\n', '12.10\n'), { name: 'Debian', major: 12, minor: 10 });
