@@ -33,7 +33,10 @@ export async function bootstrapRootfs(context: BuildContext): Promise<void> {
             classifyTimeout(result, 'bootstrap download', ATTEMPT_TIMEOUT_SECONDS.bootstrap) ?? classifyBootstrapFailure(result, mirror.uri, plan.spec.codename),
         });
       } catch (error) {
-        // debootstrap hides wget's answer in its own log: a 404 there is permanent.
+        // debootstrap hides wget's answer in its own log. A 404 for the Release
+        // file is permanent; one for a package (a mirror mid-sync) is retried.
+        const releaseFailed = error instanceof FuelImageError && /Failed getting release file/i.test(error.message);
+        if (!releaseFailed) throw error;
         const log = await runStep(context, 'read-bootstrap-log', ['tail', '-n', '30', `${HELPER.target}/debootstrap/debootstrap.log`], {
           okExitCodes: [0, 1],
         });

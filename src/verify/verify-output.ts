@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { VerifyArgs } from '../cli/parse-args.js';
 import { ensureHelperImage } from '../docker/build-helper-image.js';
 import { connectDocker } from '../docker/connect-docker.js';
 import { toEngineError } from '../docker/engine-error.js';
@@ -10,13 +11,7 @@ import { checkContainerFile, type CheckResult } from './check-container-file.js'
 import { checkFilesystem, checkPackages, uploadImage } from './check-filesystems.js';
 import { readMetadata } from './read-metadata.js';
 
-export interface VerifyOptions {
-  target: string;
-  boot: boolean;
-  bootTimeoutSeconds: number;
-  baseImage: string;
-  helperImage?: string;
-  privileged: boolean;
+export interface VerifyOptions extends Omit<VerifyArgs, 'command' | 'level' | 'logFile'> {
   logger: Logger;
   signal: AbortSignal;
 }
