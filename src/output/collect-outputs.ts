@@ -12,6 +12,9 @@ import type { PackedImage } from '../build/make-filesystems.js';
 
 export const TEMP_PREFIX = '.fuel-image-tmp-';
 
+/** Errors of the output's filesystem (as opposed to the engine's side of a copy). */
+const FS_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG']);
+
 /**
  * A directory in `output` where this build's files are written before they
  * are renamed into place: same filesystem, so the renames are atomic, and an
@@ -36,7 +39,6 @@ export async function streamImageOut(
   const md5 = createHash('md5');
   let size = 0;
   const started = Date.now();
-  const FS_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG']);
   await getFile(
     container,
     packed.image.containerPath,
