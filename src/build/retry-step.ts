@@ -9,8 +9,6 @@ export interface RetryOptions {
   minTimeout: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { retries: 4, minTimeout: 2000 };
-
 /** Codes that retrying cannot fix: the input names something that is not there. */
 const PERMANENT = new Set(['PACKAGE_NOT_FOUND', 'REPO_NOT_FOUND', 'ABORTED', 'INVALID_SPEC']);
 

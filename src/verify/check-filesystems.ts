@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { Logger } from 'pino';
 import { putFileStream } from '../docker/container-archive.js';
 import { runStep, type StepContext } from '../build/run-step.js';
 import { parseInstalled } from '../build/inspect-target.js';
@@ -64,5 +63,3 @@ function dpkgStatusToQuery(status: string): string {
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ');
 }
-
-export type { Logger };
