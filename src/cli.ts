@@ -1,19 +1,14 @@
 import path from 'node:path';
-import { buildImages } from './build/build-images.js';
-import { familyOf } from './build/distro.js';
-import { collectGarbage } from './cli/collect-garbage.js';
-import { verifyOutput } from './verify/verify-output.js';
-import { HELP } from './cli/help.js';
-import { parseCliArgs, type BuildArgs } from './cli/parse-args.js';
-import { abortedError, exitCodeFor, FuelImageError, isFuelImageError } from './errors.js';
-import { createLogger } from './log/create-logger.js';
+import { parseCliArgs, type BuildArgs, type GcArgs, type VerifyArgs } from './cli/parse-args.js';
+import { exitCodeFor, FuelImageError, abortedError, interruptedBy, isFuelImageError } from './errors.js';
 import { redactSecrets } from './log/redact.js';
-import { parseSpec, readSpecText } from './spec/read-spec.js';
-import { VERSION } from './version.js';
+import type { Logger } from 'pino';
 
-type Logger = ReturnType<typeof createLogger>;
-
-/** The one place that decides the exit code and prints the result line. */
+/**
+ * The one place that decides the exit code and prints the result line.
+ * Commands are imported when run, so --help and --version load no Docker
+ * client, logger or schema.
+ */
 export async function main(argv: string[]): Promise<number> {
   let args;
   try {
@@ -22,28 +17,29 @@ export async function main(argv: string[]): Promise<number> {
     return report(error);
   }
   if (args.command === 'help') {
-    process.stdout.write(HELP);
+    process.stdout.write((await import('./cli/help.js')).HELP);
     return 0;
   }
   if (args.command === 'version') {
-    process.stdout.write(`${VERSION}\n`);
+    process.stdout.write(`${(await import('./version.js')).VERSION}\n`);
     return 0;
   }
+  const { createLogger } = await import('./log/create-logger.js');
   const logger = createLogger({ level: args.level, logFile: args.command === 'gc' ? undefined : args.logFile });
   const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
+  const onSignal = (name: 'SIGINT' | 'SIGTERM') => {
     if (controller.signal.aborted) return void logger.warn(`${name} again: still cleaning up`);
     logger.warn({ signal: name }, `${name} received: stopping and cleaning up`);
-    controller.abort(name);
+    controller.abort(interruptedBy(name));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const result =
       args.command === 'gc'
-        ? await collectGarbage(args, logger)
+        ? await runGc(args, logger)
         : args.command === 'verify'
-          ? await verifyOutput({ ...args, logger, signal: controller.signal })
+          ? await runVerify(args, logger, controller.signal)
           : await runBuild(args, logger, controller.signal);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
@@ -59,6 +55,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
+  const { parseSpec, readSpecText } = await import('./input/read-spec.js');
+  const { familyOf } = await import('./release/distro.js');
+  const { buildImages } = await import('./pipeline/build-images.js');
   const spec = parseSpec(await readSpecText(args.spec));
   if (args.output) spec.output = path.resolve(args.output);
   if (familyOf(spec.codename) === 'ubuntu' && args.checkGpg && !args.keyring)
@@ -78,6 +77,17 @@ async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
     force: args.force,
     lockWaitSeconds: args.lockWaitSeconds,
   });
+}
+
+async function runVerify(args: VerifyArgs, logger: Logger, signal: AbortSignal) {
+  const { verifyOutput } = await import('./verify/verify-output.js');
+  const { command: _command, level: _level, logFile: _logFile, ...options } = args;
+  return verifyOutput({ ...options, logger, signal });
+}
+
+async function runGc(args: GcArgs, logger: Logger) {
+  const { collectGarbage } = await import('./cli/collect-garbage.js');
+  return collectGarbage(args, logger);
 }
 
 function logFailure(logger: Logger, error: unknown, original: unknown): void {

@@ -19,7 +19,6 @@ export type ErrorCode =
 
 /** Exit codes are part of the documented CLI contract (README, --help). */
 export const EXIT = {
-  ok: 0,
   failed: 1,
   invalidInput: 2,
   sigint: 130,
@@ -58,13 +57,18 @@ export function exitCodeFor(error: unknown): number {
   return EXIT.failed;
 }
 
+/** The reason the CLI aborts with on SIGINT/SIGTERM: an error every step can rethrow as it is. */
+export function interruptedBy(signal: 'SIGINT' | 'SIGTERM'): FuelImageError {
+  return new FuelImageError('ABORTED', `interrupted by ${signal}`, { details: { signal } });
+}
+
 /** Throws ABORTED if the build's signal has fired; called between steps. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortedError(signal);
 }
 
+/** The signal's reason when it is ours; any other abort (a test's, a library's) reads as SIGTERM. */
 export function abortedError(signal: AbortSignal): FuelImageError {
   const reason: unknown = signal.reason;
-  const name = typeof reason === 'string' ? reason : 'SIGTERM';
-  return new FuelImageError('ABORTED', `build interrupted by ${name}`, { details: { signal: name } });
+  return reason instanceof FuelImageError && reason.code === 'ABORTED' ? reason : interruptedBy('SIGTERM');
 }

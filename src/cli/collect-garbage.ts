@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { connectDocker } from '../docker/connect-docker.js';
-import { sweepHelpers } from '../docker/sweep-helpers.js';
+import { connectDocker } from '../helper/connect-docker.js';
+import { sweepHelpers } from '../helper/sweep-helpers.js';
 import { checkOutputDirectory } from '../output/check-output.js';
-import { removeStaleStaging } from '../output/collect-outputs.js';
+import { removeStaleStaging } from '../output/staging.js';
 import { lockOutput } from '../output/lock-output.js';
 import type { GcArgs } from './parse-args.js';
 

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_BASE_IMAGE } from '../docker/build-helper-image.js';
 import { FuelImageError } from '../errors.js';
+
+/** Made locally by images/base/make-base.sh (debootstrap + docker import): no registry. */
+export const DEFAULT_BASE_IMAGE = 'fuel-image-base:bookworm';
 
 export interface BuildArgs {
   command: 'build';

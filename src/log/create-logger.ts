@@ -5,13 +5,12 @@ export interface LoggerOptions {
   level: 'debug' | 'info' | 'warn' | 'error';
   /** Also write JSON lines here, at debug level, synchronously so a caller can follow the build. */
   logFile?: string;
-  /** Readable lines on a TTY, JSON lines otherwise (default: detect stderr). */
-  pretty?: boolean;
 }
 
 /** Logs go to stderr (stdout carries only the JSON result line). */
 export function createLogger(options: LoggerOptions): Logger {
-  const usePretty = options.pretty ?? process.stderr.isTTY === true;
+  // Readable lines on a terminal, JSON lines for machines.
+  const usePretty = process.stderr.isTTY === true;
   const streams: StreamEntry[] = [
     {
       level: options.level,

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { FuelImageError } from '../errors.js';
-import { outputError } from './collect-outputs.js';
+import { outputError } from './staging.js';
 
 /** Fails before any container exists if the images could not be written anyway. */
 export async function checkOutputDirectory(output: string): Promise<void> {

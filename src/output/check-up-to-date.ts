@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
-import type { BuildPlan } from '../build/plan-build.js';
+import type { BuildPlan } from '../plan/plan-build.js';
+import { readMetadataFile, type ImageResult } from './metadata.js';
 
 export interface UpToDate {
   upToDate: boolean;
   reason: string;
-  images?: Array<{ mount_point: string; file: string; size: number; md5: string; raw_size: number; raw_md5: string }>;
+  images?: ImageResult[];
 }
 
 /**
@@ -18,23 +18,20 @@ export interface UpToDate {
  */
 export async function checkUpToDate(plan: BuildPlan, buildKey: string): Promise<UpToDate> {
   const output = plan.spec.output;
-  let meta: { fuel_image?: { build_key?: string }; images?: Array<Record<string, unknown>> };
-  try {
-    meta = YAML.parse(await readFile(path.join(output, plan.metadataName), 'utf8')) as typeof meta;
-  } catch {
-    return { upToDate: false, reason: 'no metadata from an earlier build' };
-  }
-  if (meta?.fuel_image?.build_key !== buildKey) return { upToDate: false, reason: 'the spec, options or fuel-image version changed' };
-  const images: NonNullable<UpToDate['images']> = [];
+  const read = await readMetadataFile(path.join(output, plan.metadataName));
+  if (!read.ok) return { upToDate: false, reason: 'no metadata from an earlier build' };
+  const meta = read.metadata;
+  if (meta.fuel_image?.build_key !== buildKey) return { upToDate: false, reason: 'the spec, options or fuel-image version changed' };
+  const images: ImageResult[] = [];
   for (const image of plan.images) {
-    const entry = meta.images?.find((e) => e.container_name === image.fileName);
+    const entry = meta.images.find((e) => e.container_name === image.fileName);
     if (!entry) return { upToDate: false, reason: `${image.fileName} is not in the metadata` };
     const file = path.join(output, image.fileName);
     const size = await stat(file).then((s) => s.size, () => -1);
     if (size !== entry.container_size) return { upToDate: false, reason: `${image.fileName} is missing or its size differs from the metadata` };
     const md5 = await md5Of(file);
     if (md5 !== entry.container_md5) return { upToDate: false, reason: `${image.fileName} differs from the metadata (md5)` };
-    images.push({ mount_point: image.mountPoint, file, size, md5, raw_size: Number(entry.raw_size), raw_md5: String(entry.raw_md5) });
+    images.push({ mount_point: image.mountPoint, file, size, md5, raw_size: entry.raw_size, raw_md5: entry.raw_md5 });
   }
   return { upToDate: true, reason: 'images match the metadata of a build with the same spec', images };
 }

@@ -1,6 +1,5 @@
-import { putFiles } from '../docker/container-archive.js';
 import { FuelImageError } from '../errors.js';
-import { runStep, type StepContext } from '../build/run-step.js';
+import type { HelperSession } from '../helper/helper-session.js';
 import type { CheckResult } from './check-container-file.js';
 import { SCRATCH } from './check-filesystems.js';
 
@@ -39,30 +38,30 @@ const MIB = 1024 * 1024;
  * own kernel and initramfs. Passes when the marker unit reports
  * multi-user.target on the serial console.
  */
-export async function bootImages(context: StepContext, disk: BootDisk, timeoutSeconds: number): Promise<CheckResult> {
+export async function bootImages(session: HelperSession, disk: BootDisk, timeoutSeconds: number): Promise<CheckResult> {
   const kernelImage = disk.boot?.raw ?? disk.root.raw;
   const prefix = disk.boot ? '' : '/boot';
-  const listing = (await runStep(context, 'boot: find kernel', ['debugfs', '-R', `ls -p ${prefix || '/'}`, kernelImage])).stdout;
+  const listing = (await session.run('boot: find kernel', ['debugfs', '-R', `ls -p ${prefix || '/'}`, kernelImage])).stdout;
   const names = listing.split('\n').map((line) => line.split('/')[5] ?? '');
   const version = names.filter((n) => n.startsWith('vmlinuz-')).map((n) => n.slice('vmlinuz-'.length)).sort().at(-1);
   if (!version || !names.includes(`initrd.img-${version}`))
     return { check: 'boot', ok: false, detail: 'no kernel with an initramfs (vmlinuz-*/initrd.img-*) in the boot files' };
   for (const [file, out] of [[`vmlinuz-${version}`, 'vmlinuz'], [`initrd.img-${version}`, 'initrd']] as const)
-    await runStep(context, 'boot: extract kernel', ['debugfs', '-R', `dump ${prefix}/${file} ${SCRATCH}/${out}`, kernelImage]);
+    await session.run('boot: extract kernel', ['debugfs', '-R', `dump ${prefix}/${file} ${SCRATCH}/${out}`, kernelImage]);
 
   const rootDevice = disk.boot ? '/dev/vda2' : '/dev/vda1';
   const fstab = `${rootDevice} / ${disk.root.format} errors=remount-ro 0 1\n${disk.boot ? `/dev/vda1 /boot ${disk.boot.format} defaults 0 2\n` : ''}`;
-  await putFiles(context.container, SCRATCH, [
+  await session.write(SCRATCH, [
     { name: 'fstab', content: fstab },
     { name: 'marker.service', content: MARKER_UNIT },
     { name: 'debugfs.cmd', content: DEBUGFS_COMMANDS },
   ]);
   // debugfs -f goes on after a failing line ("rm" of a missing fstab, an existing wants directory).
-  await runStep(context, 'boot: fstab and marker', ['debugfs', '-w', '-f', `${SCRATCH}/debugfs.cmd`, disk.root.raw]);
+  await session.run('boot: fstab and marker', ['debugfs', '-w', '-f', `${SCRATCH}/debugfs.cmd`, disk.root.raw]);
 
   const parts = [disk.boot, disk.root].filter((p): p is NonNullable<typeof p> => p !== undefined);
   // The files may have been grown by the resize2fs check: partitions take their current size.
-  const sizes = await Promise.all(parts.map(async (part) => Number((await runStep(context, 'boot: disk', ['stat', '-c', '%s', part.raw])).stdout.trim())));
+  const sizes = await Promise.all(parts.map(async (part) => Number((await session.run('boot: disk', ['stat', '-c', '%s', part.raw])).stdout.trim())));
   let startMiB = 1;
   const layout = parts.map((part, i) => {
     const sizeMiB = Math.ceil(sizes[i]! / MIB);
@@ -71,16 +70,15 @@ export async function bootImages(context: StepContext, disk: BootDisk, timeoutSe
     return entry;
   });
   const diskPath = `${SCRATCH}/disk.img`;
-  await runStep(context, 'boot: disk', ['truncate', '-s', `${(startMiB + 1) * MIB}`, diskPath]);
+  await session.run('boot: disk', ['truncate', '-s', `${(startMiB + 1) * MIB}`, diskPath]);
   const table = `label: dos\n${layout.map((p) => `start=${p.startMiB * 2048}, size=${p.sizeMiB * 2048}, type=83`).join('\n')}\n`;
-  await runStep(context, 'boot: partitions', ['sfdisk', '--quiet', diskPath], { stdin: table });
+  await session.run('boot: partitions', ['sfdisk', '--quiet', diskPath], { stdin: table });
   for (const part of layout)
-    await runStep(context, 'boot: write partition', ['dd', `if=${part.raw}`, `of=${diskPath}`, 'bs=1M', `seek=${part.startMiB}`, 'conv=notrunc,sparse', 'status=none']);
+    await session.run('boot: write partition', ['dd', `if=${part.raw}`, `of=${diskPath}`, 'bs=1M', `seek=${part.startMiB}`, 'conv=notrunc,sparse', 'status=none']);
 
   let seen = false;
   const started = Date.now();
-  const qemu = await runStep(
-    context,
+  const qemu = await session.run(
     'boot: qemu',
     [
       'timeout', String(timeoutSeconds), 'qemu-system-x86_64', '-m', '1024', '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none',

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import path from 'node:path';
-import type { MetadataImage } from './schema.js';
+import type { MetadataImage } from '../output/metadata.js';
 
 export interface CheckResult {
   check: string;

@@ -1,9 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
 import { FuelImageError } from '../errors.js';
-import { formatPath } from '../spec/read-spec.js';
-import { Metadata, type MetadataImage } from './schema.js';
+import { formatPath } from '../input/read-spec.js';
+import { readMetadataFile, type Metadata, type MetadataImage } from '../output/metadata.js';
 
 export interface VerifyTarget {
   dir: string;
@@ -24,16 +23,12 @@ export async function readMetadata(target: string): Promise<VerifyTarget> {
     if (yamls.length !== 1) throw new FuelImageError('USAGE', `verify: ${target} holds ${yamls.length} metadata (.yaml) files; name the one to check`);
     file = path.join(target, yamls[0]!);
   }
-  let parsed: unknown;
-  try {
-    parsed = YAML.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new FuelImageError('USAGE', `verify: ${file} is not readable YAML: ${(error as Error).message}`, { cause: error });
+  const read = await readMetadataFile(file);
+  if (!read.ok) {
+    const fields = read.issues?.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+    throw new FuelImageError('USAGE', `verify: ${file}: ${fields ?? read.problem}`);
   }
-  const result = Metadata.safeParse(parsed);
-  if (!result.success)
-    throw new FuelImageError('USAGE', `verify: ${file}: ${result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`);
-  return { dir: path.dirname(file), metadataFile: file, metadata: result.data, mountPoints: mountPointsOf(file, result.data.images, result.data) };
+  return { dir: path.dirname(file), metadataFile: file, metadata: read.metadata, mountPoints: mountPointsOf(file, read.metadata.images, read.metadata) };
 }
 
 function mountPointsOf(file: string, images: MetadataImage[], metadata: Metadata): Map<string, string> {

@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { VerifyArgs } from '../cli/parse-args.js';
-import { ensureHelperImage } from '../docker/build-helper-image.js';
-import { connectDocker } from '../docker/connect-docker.js';
-import { toEngineError } from '../docker/engine-error.js';
-import { removeHelperContainer, startHelperContainer } from '../docker/helper-container.js';
 import { FuelImageError } from '../errors.js';
+import { connectDocker } from '../helper/connect-docker.js';
+import { toEngineError } from '../helper/engine-error.js';
+import { ensureHelperImage } from '../helper/helper-image.js';
+import { startHelperSession } from '../helper/helper-session.js';
 import { bootImages, type BootDisk } from './boot-images.js';
 import { checkContainerFile, type CheckResult } from './check-container-file.js';
 import { checkFilesystem, checkPackages, uploadImage } from './check-filesystems.js';
 import { readMetadata } from './read-metadata.js';
 
-export interface VerifyOptions extends Omit<VerifyArgs, 'command' | 'level' | 'logFile'> {
+export interface VerifyOptions {
+  /** An output directory or a metadata file. */
+  target: string;
+  /** Also boot the images under QEMU. */
+  boot: boolean;
+  bootTimeoutSeconds: number;
+  baseImage: string;
+  helperImage?: string;
+  privileged: boolean;
   logger: Logger;
   signal: AbortSignal;
 }
@@ -39,17 +46,23 @@ export async function verifyOutput(options: VerifyOptions) {
   try {
     const docker = await connectDocker();
     const helperImage = options.helperImage ?? (await ensureHelperImage(docker, { baseImage: options.baseImage, logger, signal, name: options.boot ? 'boot' : 'helper' }));
-    const container = await startHelperContainer(docker, { image: helperImage, buildId: `verify-${randomBytes(4).toString('hex')}`, privileged: options.privileged, network: 'none', logger });
+    const session = await startHelperSession(docker, {
+      image: helperImage,
+      buildId: `verify-${randomBytes(4).toString('hex')}`,
+      privileged: options.privileged,
+      network: 'none',
+      logger,
+      signal,
+    });
     try {
-      const context = { container, logger, signal };
       const disk: Partial<BootDisk> = {};
       for (const [i, image] of metadata.images.entries()) {
         const report = reports[i]!;
         if (!report.checks.every((c) => c.ok)) continue;
-        const raw = await uploadImage(container, context, target.dir, image, i);
-        report.checks.push(...(await checkFilesystem(context, raw, image)));
+        const raw = await uploadImage(session, target.dir, image, i);
+        report.checks.push(...(await checkFilesystem(session, raw, image)));
         if (report.mount_point === '/') {
-          report.checks.push(await checkPackages(context, raw, metadata.packages));
+          report.checks.push(await checkPackages(session, raw, metadata.packages));
           disk.root = { raw, format: image.format };
         }
         if (report.mount_point === '/boot') disk.boot = { raw, format: image.format };
@@ -57,12 +70,12 @@ export async function verifyOutput(options: VerifyOptions) {
       if (options.boot) {
         const ready = reports.every((r) => r.checks.every((c) => c.ok)) && disk.root;
         const result: CheckResult = ready
-          ? await bootImages(context, disk as BootDisk, options.bootTimeoutSeconds)
+          ? await bootImages(session, disk as BootDisk, options.bootTimeoutSeconds)
           : { check: 'boot', ok: false, detail: 'not attempted: the images failed the checks above' };
         reports.find((r) => r.mount_point === '/')?.checks.push(result);
       }
     } finally {
-      await removeHelperContainer(container, logger);
+      await session.remove();
     }
   } catch (error) {
     throw toEngineError(error);

@@ -1,0 +1,26 @@
+#!/bin/bash
+# After the install: the real update-initramfs back, one initramfs per
+# installed kernel, and the target's /proc and /sys unmounted.
+set -euo pipefail
+t=${1:?target directory}
+
+rm -f "$t/usr/sbin/update-initramfs"
+chroot "$t" dpkg-divert --local --rename --divert /usr/sbin/update-initramfs.fuel-image --remove /usr/sbin/update-initramfs >/dev/null
+
+if [ -x "$t/usr/sbin/update-initramfs" ] && [ -d "$t/lib/modules" ]; then
+  for dir in "$t"/lib/modules/*/; do
+    [ -d "$dir" ] || continue
+    version=$(basename "$dir")
+    mode=-c
+    if [ -e "$t/boot/initrd.img-$version" ]; then mode=-u; fi
+    echo "fuel-image: making the initramfs for $version (once)"
+    chroot "$t" update-initramfs "$mode" -k "$version"
+  done
+else
+  echo "fuel-image: no kernel or no initramfs-tools in the image: no initramfs to make"
+fi
+
+# A process left in the target keeps it busy: fall back to a lazy unmount.
+for fs in sys proc; do
+  umount "$t/$fs" 2>/dev/null || umount -l "$t/$fs"
+done

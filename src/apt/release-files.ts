@@ -1,0 +1,74 @@
+import type { Repo } from '../input/schema.js';
+
+/*
+ * Pins that apply to one repo alone. apt can pin by origin host or by fields
+ * of a Release file, and neither is unique when repos share a host or a suite
+ * (Fuel's MOS repos all lived on the master's 127.0.0.1:8080). So after each
+ * `apt-get update` the build gives each repo's downloaded Release file a Label
+ * of its own (images/helper/scripts/label-releases.sh, in the helper), and
+ * pins on that label. The lists are deleted before imaging.
+ */
+
+/** A flat repository is given as "deb uri directory/": apt requires the trailing slash. */
+export function isFlat(repo: Repo): boolean {
+  return repo.section.trim() === '';
+}
+
+export function aptSuite(repo: Repo): string {
+  return isFlat(repo) && !repo.suite.endsWith('/') ? `${repo.suite}/` : repo.suite;
+}
+
+/** The URI of a repo's Release files without the file name, as apt computes it. */
+export function releaseBaseUri(repo: Repo): string {
+  const uri = repo.uri.endsWith('/') ? repo.uri : `${repo.uri}/`;
+  const suite = aptSuite(repo);
+  if (suite === '/') return uri;
+  return isFlat(repo) ? uri + suite : `${uri}dists/${suite}/`;
+}
+
+const QUOTED = new Set('\\|{}[]<>"^~_=!@#$%^&*');
+
+/** apt's URItoFileName: scheme and credentials dropped, odd characters %-quoted, "/" to "_". */
+export function aptListFileName(uri: string): string {
+  const match = /^[a-z][a-z0-9+.-]*:(?:\/\/([^/]*))?(.*)$/i.exec(uri);
+  const authority = (match?.[1] ?? '').replace(/^.*@/, '');
+  const path = match?.[2] ?? '';
+  const plain = authority + (path.startsWith('/') || path === '' ? path : `/${path}`);
+  let quoted = '';
+  for (const ch of plain) {
+    const code = ch.charCodeAt(0);
+    quoted += QUOTED.has(ch) || code <= 0x20 || code >= 0x7f ? `%${code.toString(16).padStart(2, '0')}` : ch;
+  }
+  return quoted.replaceAll('/', '_');
+}
+
+/** Candidate list file names of a repo's Release file, newest format first. */
+export function releaseListNames(repo: Repo): string[] {
+  const base = releaseBaseUri(repo);
+  const variants = new Set([base, base.replace(/\/\.\//g, '/')]);
+  return [...variants].flatMap((b) => [aptListFileName(`${b}InRelease`), aptListFileName(`${b}Release`)]);
+}
+
+export function repoLabel(groupIndex: number): string {
+  return `fuel-image-repo-${groupIndex}`;
+}
+
+export interface RepoGroup {
+  /** Index used in the label. */
+  index: number;
+  /** Repos sharing one Release file (same uri and suite). */
+  repos: number[];
+  names: string[];
+}
+
+/** Repos with the same Release file share a label; their pins then tell them apart by component. */
+export function groupRepos(repos: readonly Repo[]): RepoGroup[] {
+  const groups = new Map<string, RepoGroup>();
+  repos.forEach((repo, i) => {
+    const key = releaseBaseUri(repo);
+    const group = groups.get(key) ?? { index: groups.size, repos: [], names: releaseListNames(repo) };
+    group.repos.push(i);
+    groups.set(key, group);
+  });
+  return [...groups.values()];
+}

@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import tar from 'tar-fs';
+import { FuelImageError } from '../errors.js';
+import { hashDirectory } from '../plan/content-hash.js';
+import { LABEL } from './labels.js';
+
+export type HelperImageName = 'helper' | 'boot';
+
+export interface HelperImageOptions {
+  baseImage: string;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Which image under images/: "helper" (builds) or "boot" (QEMU boot test). */
+  name?: HelperImageName;
+}
+
+function contextDir(name: HelperImageName): string {
+  return fileURLToPath(new URL(`../../images/${name}/`, import.meta.url));
+}
+
+/**
+ * The identity of one of our images: a hash of its build context (Dockerfile
+ * and baked scripts) and the base image's name. The same function feeds the
+ * image's label and the build key, so both change together.
+ */
+export async function helperContextHash(name: HelperImageName, baseImage: string): Promise<string> {
+  return hashDirectory(contextDir(name), `${name}\0${baseImage}\0`);
+}
+
+/**
+ * Returns one of our images (the helper, or the boot-test image), building it
+ * first when no image on the engine carries its context hash. It is found by
+ * that label, not by tag or base: an image loaded from a saved archive is used
+ * even where its base image was never made.
+ */
+export async function ensureHelperImage(docker: Docker, options: HelperImageOptions): Promise<string> {
+  const { baseImage, logger } = options;
+  const name = options.name ?? 'helper';
+  const hash = await helperContextHash(name, baseImage);
+  const tag = `fuel-image-${name}:${hash.slice(0, 16)}`;
+  const found = await docker.listImages({ filters: { label: [`${LABEL.contextHash}=${hash}`] } });
+  const existing = found[0];
+  if (existing) {
+    const ref = existing.RepoTags?.find((t) => t !== '<none>:<none>') ?? existing.Id;
+    logger.debug({ image: ref }, `${name} image up to date`);
+    return ref;
+  }
+  await docker
+    .getImage(baseImage)
+    .inspect()
+    .catch((error: unknown) => {
+      throw new FuelImageError(
+        'BASE_IMAGE_MISSING',
+        `base image "${baseImage}" not found on the engine: create it with "npm run base" (images/base/make-base.sh), or pass --base-image`,
+        { cause: error },
+      );
+    });
+  logger.info({ tag, baseImage }, `building the ${name} image (once per version)`);
+  const started = Date.now();
+  try {
+    // tar-fs packs with tar-stream, which pipes like a Node stream.
+    const packed = tar.pack(contextDir(name)) as unknown as NodeJS.ReadableStream;
+    const stream = await docker.buildImage(packed, {
+      t: tag,
+      buildargs: { BASE_IMAGE: baseImage },
+      networkmode: 'host',
+      labels: { [LABEL.managed]: 'true', [LABEL.role]: `${name}-image`, [LABEL.contextHash]: hash },
+      rm: true,
+      forcerm: true,
+      abortSignal: options.signal,
+    });
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (error, output: Array<{ error?: string }>) => {
+          const failure = error?.message ?? output.find((line) => line.error)?.error;
+          if (failure) reject(new Error(failure));
+          else resolve();
+        },
+        (event: { stream?: string }) => {
+          const line = event.stream?.trimEnd();
+          if (line) logger.debug({ step: `${name}-image` }, line);
+        },
+      );
+    });
+  } catch (error) {
+    throw new FuelImageError('HELPER_IMAGE_BUILD', `building the ${name} image ${tag} failed: ${(error as Error).message}`, { cause: error });
+  }
+  logger.info({ tag, seconds: (Date.now() - started) / 1000 }, `${name} image built`);
+  return tag;
+}

@@ -1,0 +1,222 @@
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import { FuelImageError } from '../errors.js';
+import { redactSecrets } from '../log/redact.js';
+import { HELPER } from '../plan/helper-paths.js';
+import { copyFileOut, putFiles, putHostFile, type ArchiveFile, type CopiedFile } from './archive.js';
+import { classifyTimeout, withTimeout } from './attempt-timeout.js';
+import { execCommand, type ExecResult } from './exec-command.js';
+import { buildLabels, LABEL } from './labels.js';
+import { retryStep, type RetryOptions } from './retry-policy.js';
+import { ownerId } from './sweep-helpers.js';
+
+export type { ArchiveFile, CopiedFile, ExecResult };
+
+export interface StepOptions {
+  /** The environment: the session's for the helper (default) or the target, or one of its own. */
+  env?: string[] | 'helper' | 'target';
+  /** Written to the process's stdin (secrets go this way, never in argv). */
+  stdin?: string;
+  /** Exit codes that count as success (default: 0 only). */
+  okExitCodes?: number[];
+  /** Turns a known failure (missing package, 404) into a precise error. */
+  classify?: (result: ExecResult) => FuelImageError | undefined | Promise<FuelImageError | undefined>;
+  /** Log output lines at info rather than debug (long steps, so progress shows). */
+  verbose?: boolean;
+  /** Sees every output line as it arrives (e.g. to watch a serial console). */
+  onLine?: (line: string) => void;
+}
+
+export interface NetworkStepOptions extends StepOptions {
+  /** Time limit of one attempt: a stalled mirror fails the attempt, not the build. */
+  timeoutSeconds: number;
+  /** What the step fetches, for the time limit's message. */
+  what: string;
+  /** Run the command inside the target (chroot) rather than in the helper. */
+  inTarget?: boolean;
+  /** Runs before every attempt after the first (a mirror that synced serves new indexes). */
+  beforeRetry?: () => Promise<void>;
+}
+
+/**
+ * Everything a stage or `verify` does in the helper container goes through
+ * this: commands as argument arrays (no shell sees spec values), network
+ * commands with retries and a time limit, files in and out as tar streams
+ * through the Engine API. Exec and archive details stay behind it, so a stage
+ * can be tested against a fake session.
+ */
+export interface HelperSession {
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** One command in the helper; a failure becomes STEP_FAILED with the tail of its output. */
+  run(name: string, argv: string[], options?: StepOptions): Promise<ExecResult>;
+  /** One command inside the target (chroot), with the target's environment. */
+  chroot(name: string, argv: string[], options?: StepOptions): Promise<ExecResult>;
+  /** A command that fetches from the network: retried with backoff, each attempt time-limited. */
+  runNetwork(name: string, argv: string[], options: NetworkStepOptions): Promise<ExecResult>;
+  /** Retries a composite network step (several commands) as a whole. */
+  retry<T>(name: string, attempt: (attemptNumber: number) => Promise<T>): Promise<T>;
+  write(directory: string, files: ArchiveFile[]): Promise<void>;
+  /** Streams a (large) file of the builder's into the helper. */
+  writeHostFile(directory: string, name: string, hostFile: string): Promise<void>;
+  /** A small text file of the helper's. */
+  read(path: string): Promise<string>;
+  /** Streams a helper file into `destDir/destName` and returns its size and md5. */
+  copyOut(path: string, destDir: string, destName: string): Promise<CopiedFile>;
+  /** Never throws: a failure is logged ("fuel-image gc" removes it later). */
+  remove(): Promise<void>;
+}
+
+export interface StartSessionOptions {
+  image: string;
+  buildId: string;
+  /** --privileged: for hosts whose engine needs it; off by default (least privilege). */
+  privileged: boolean;
+  /** "host" by default: Fuel serves its repos on the master's 127.0.0.1:8080. */
+  network: string;
+  logger: Logger;
+  signal: AbortSignal;
+  retry?: RetryOptions;
+  /** Environment of commands in the helper and in the target. */
+  env?: { helper: string[]; target: string[] };
+}
+
+/**
+ * Creates and starts a helper container and returns its session. Its main
+ * process only sleeps; every step is an exec. No host path is bind-mounted:
+ * the builder may itself run in a container (Fuel's MCollective) whose paths
+ * the engine cannot see.
+ */
+export async function startHelperSession(docker: Docker, options: StartSessionOptions): Promise<HelperSession> {
+  const container = await docker.createContainer({
+    Image: options.image,
+    name: `fuel-image-${options.buildId}`,
+    Cmd: ['sleep', 'infinity'],
+    Labels: { ...buildLabels(options.buildId, 'helper'), [LABEL.owner]: ownerId() },
+    WorkingDir: '/',
+    HostConfig: {
+      NetworkMode: options.network,
+      Privileged: options.privileged,
+      // SYS_ADMIN: debootstrap and the install mount /proc and /sys inside
+      // the target. apparmor=unconfined: docker's default AppArmor profile
+      // denies mount(2) even to a process holding SYS_ADMIN.
+      CapAdd: options.privileged ? [] : ['SYS_ADMIN'],
+      SecurityOpt: options.privileged ? [] : ['apparmor=unconfined'],
+      // A PID 1 that reaps: debootstrap and dpkg leave orphans behind.
+      Init: true,
+      AutoRemove: false,
+    },
+  });
+  const session = new ContainerSession(container, options);
+  options.logger.debug({ container: container.id.slice(0, 12) }, 'helper container created');
+  try {
+    await container.start();
+  } catch (error) {
+    await session.remove();
+    throw error;
+  }
+  return session;
+}
+
+const NO_RETRY: RetryOptions = { retries: 0, minTimeout: 0 };
+
+class ContainerSession implements HelperSession {
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  private readonly retryOptions: RetryOptions;
+  private readonly env: { helper: string[]; target: string[] };
+
+  constructor(
+    private readonly container: Docker.Container,
+    options: StartSessionOptions,
+  ) {
+    this.logger = options.logger;
+    this.signal = options.signal;
+    this.retryOptions = options.retry ?? NO_RETRY;
+    this.env = options.env ?? { helper: [], target: [] };
+  }
+
+  run(name: string, argv: string[], options: StepOptions = {}): Promise<ExecResult> {
+    return this.exec(name, argv, options);
+  }
+
+  chroot(name: string, argv: string[], options: StepOptions = {}): Promise<ExecResult> {
+    return this.exec(name, ['chroot', HELPER.target, ...argv], { ...options, env: options.env ?? 'target' });
+  }
+
+  runNetwork(name: string, argv: string[], options: NetworkStepOptions): Promise<ExecResult> {
+    const { timeoutSeconds, what, inTarget, beforeRetry, ...step } = options;
+    const timed = withTimeout(timeoutSeconds, inTarget ? ['chroot', HELPER.target, ...argv] : argv);
+    const env = step.env ?? (inTarget ? 'target' : 'helper');
+    return this.retry(name, async (attempt) => {
+      if (attempt > 1 && beforeRetry) await beforeRetry();
+      return this.exec(name, timed, {
+        ...step,
+        env,
+        classify: async (result) => classifyTimeout(result, what, timeoutSeconds) ?? (await step.classify?.(result)),
+      });
+    });
+  }
+
+  retry<T>(name: string, attempt: (attemptNumber: number) => Promise<T>): Promise<T> {
+    return retryStep(name, attempt, { retry: this.retryOptions, logger: this.logger, signal: this.signal });
+  }
+
+  write(directory: string, files: ArchiveFile[]): Promise<void> {
+    return putFiles(this.container, directory, files);
+  }
+
+  writeHostFile(directory: string, name: string, hostFile: string): Promise<void> {
+    return putHostFile(this.container, directory, name, hostFile);
+  }
+
+  async read(path: string): Promise<string> {
+    return (await this.run('read', ['cat', '--', path])).stdout;
+  }
+
+  copyOut(path: string, destDir: string, destName: string): Promise<CopiedFile> {
+    return copyFileOut(this.container, path, destDir, destName, this.signal);
+  }
+
+  async remove(): Promise<void> {
+    const id = this.container.id.slice(0, 12);
+    try {
+      await this.container.remove({ force: true, v: true });
+      this.logger.debug({ container: id }, 'helper container removed');
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return;
+      this.logger.error({ err: error, container: id }, 'could not remove the helper container; "fuel-image gc" removes it later');
+    }
+  }
+
+  /** One step = one exec. Logs its duration; a failure carries the tail of the step's output. */
+  private async exec(name: string, argv: string[], options: StepOptions): Promise<ExecResult> {
+    const { logger } = this;
+    const started = performance.now();
+    logger.debug({ step: name, argv: argv.map(redactSecrets) }, `${name}: start`);
+    const env = options.env === 'target' ? this.env.target : options.env === 'helper' || options.env === undefined ? this.env.helper : options.env;
+    const result = await execCommand(this.container, argv, {
+      env,
+      stdin: options.stdin,
+      signal: this.signal,
+      onLine: (stream, line) => {
+        options.onLine?.(line);
+        if (line.trim() === '') return;
+        const level = options.verbose && stream === 'stdout' ? 'info' : 'debug';
+        logger[level]({ step: name, stream }, redactSecrets(line));
+      },
+    });
+    const seconds = Math.round(performance.now() - started) / 1000;
+    const ok = (options.okExitCodes ?? [0]).includes(result.exitCode);
+    logger.debug({ step: name, seconds, exitCode: result.exitCode }, `${name}: ${ok ? 'done' : 'failed'} in ${seconds}s`);
+    if (ok) return result;
+    throw (await options.classify?.(result)) ?? stepFailed(name, result);
+  }
+}
+
+export function stepFailed(name: string, result: ExecResult): FuelImageError {
+  const tail = redactSecrets(result.outputTail.trim().split('\n').slice(-12).join('\n'));
+  return new FuelImageError('STEP_FAILED', `step "${name}" failed (exit ${result.exitCode})${tail ? `:\n${tail}` : ''}`, {
+    details: { step: name, exitCode: result.exitCode },
+  });
+}

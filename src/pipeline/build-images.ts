@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import { throwIfAborted } from '../errors.js';
+import { connectDocker } from '../helper/connect-docker.js';
+import { toEngineError } from '../helper/engine-error.js';
+import { ensureHelperImage, helperContextHash } from '../helper/helper-image.js';
+import type { RetryOptions } from '../helper/retry-policy.js';
+import { removeDeadHelpers } from '../helper/sweep-helpers.js';
+import type { Spec } from '../input/schema.js';
+import { checkOutputDirectory } from '../output/check-output.js';
+import { checkUpToDate } from '../output/check-up-to-date.js';
+import { lockOutput } from '../output/lock-output.js';
+import type { ImageResult } from '../output/metadata.js';
+import { removeStaleStaging } from '../output/staging.js';
+import { computeBuildKey } from '../plan/build-key.js';
+import { planBuild } from '../plan/plan-build.js';
+import { Progress } from './progress.js';
+import { runStages } from './run-stages.js';
+
+export interface BuildOptions {
+  spec: Spec;
+  logger: Logger;
+  signal: AbortSignal;
+  baseImage: string;
+  /** Use this helper image as is instead of building one from images/helper. */
+  helperImage?: string;
+  privileged: boolean;
+  network: string;
+  retry: RetryOptions;
+  checkGpg: boolean;
+  allowUnsigned: boolean;
+  /** A keyring file on the builder's side, for archives whose key the helper lacks. */
+  keyringFile?: string;
+  /** Rebuild even if the output is up to date. */
+  force: boolean;
+  lockWaitSeconds: number;
+}
+
+export interface BuildResult {
+  outcome: 'success' | 'up-to-date';
+  output: string;
+  metadata: string;
+  images: ImageResult[];
+  duration_seconds: number;
+  stages?: Record<string, number>;
+}
+
+/** A whole build: output checks and lock, the up-to-date check, the helper, the stages, the files. */
+export async function buildImages(options: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const { spec, logger, signal } = options;
+  const plan = planBuild(spec);
+  const seconds = () => Math.round((Date.now() - started) / 100) / 10;
+  await checkOutputDirectory(spec.output);
+  const unlock = await lockOutput(spec.output, { waitSeconds: options.lockWaitSeconds, logger, signal });
+  try {
+    await removeStaleStaging(spec.output, logger);
+    // Computed without the engine, so an up-to-date output needs no engine at all.
+    const helper = options.helperImage ? `image:${options.helperImage}` : `context:${await helperContextHash('helper', options.baseImage)}`;
+    const buildKey = await computeBuildKey({ ...options, helper });
+    if (!options.force) {
+      const current = await checkUpToDate(plan, buildKey);
+      if (current.upToDate) {
+        logger.info({ output: spec.output }, `up to date, nothing to do: ${current.reason} (--force rebuilds)`);
+        return { outcome: 'up-to-date', output: spec.output, metadata: `${spec.output}/${plan.metadataName}`, images: current.images!, duration_seconds: seconds() };
+      }
+      logger.info({ reason: current.reason }, `building: ${current.reason}`);
+    }
+    try {
+      const docker = await connectDocker();
+      await removeDeadHelpers(docker, logger);
+      const progress = new Progress(logger);
+      progress.start('helper-image', 'preparing the helper image');
+      const helperImage = options.helperImage ?? (await ensureHelperImage(docker, { baseImage: options.baseImage, logger, signal }));
+      throwIfAborted(signal);
+      const packed = await runStages(docker, {
+        plan,
+        logger,
+        signal,
+        helperImage,
+        privileged: options.privileged,
+        network: options.network,
+        retry: options.retry,
+        trust: { checkGpg: options.checkGpg, allowUnsigned: options.allowUnsigned },
+        keyringFile: options.keyringFile,
+        buildKey,
+        progress,
+        started,
+      });
+      progress.finish();
+      return {
+        outcome: 'success',
+        output: spec.output,
+        metadata: `${spec.output}/${plan.metadataName}`,
+        images: packed.map((p) => ({
+          mount_point: p.image.mountPoint,
+          file: `${spec.output}/${p.image.fileName}`,
+          size: p.containerSize,
+          md5: p.containerMd5,
+          raw_size: p.rawSize,
+          raw_md5: p.rawMd5,
+        })),
+        duration_seconds: seconds(),
+        stages: progress.timings,
+      };
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  } finally {
+    await unlock().catch((error: unknown) => logger.warn({ err: error }, 'could not release the output lock (it goes stale by itself)'));
+  }
+}

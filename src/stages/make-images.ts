@@ -1,0 +1,47 @@
+import { FuelImageError } from '../errors.js';
+import { helperScript, HELPER } from '../plan/helper-paths.js';
+import type { ImagePlan } from '../plan/plan-build.js';
+import type { StageContext } from './stage-context.js';
+
+export interface PackedImage {
+  image: ImagePlan;
+  rawSize: number;
+  rawMd5: string;
+  containerSize: number;
+  containerMd5: string;
+}
+
+/** Removes what the build put into the target and what must not be shared by every node. */
+export async function cleanTarget({ session }: StageContext): Promise<void> {
+  await session.run('clean-target', ['bash', helperScript('clean-target.sh'), HELPER.target]);
+}
+
+/**
+ * Cuts the nested mount points out of the tree (one exec), then makes every
+ * image in one exec each (size, mke2fs -d, shrink, check, compress, hash),
+ * side by side: the images share nothing once the tree is split.
+ */
+export async function makeImages(context: StageContext): Promise<PackedImage[]> {
+  const { session, plan } = context;
+  if (plan.extraction.length > 0)
+    await session.run('split-tree', ['bash', helperScript('split-tree.sh'), HELPER.target, HELPER.parts, ...plan.extraction.map((image) => `${image.index}:${image.mountPoint}`)], {
+      classify: (result) =>
+        result.exitCode === 3 ? new FuelImageError('STEP_FAILED', result.outputTail.trim().split('\n').at(-1)!.replace(/^fuel-image: /, '')) : undefined,
+    });
+  return Promise.all(plan.images.map((image) => makeImage(context, image)));
+}
+
+async function makeImage({ session }: StageContext, image: ImagePlan): Promise<PackedImage> {
+  const result = await session.run(`mkfs ${image.mountPoint}`, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, image.features, image.container]);
+  return parseImageFigures(image, result.stdout);
+}
+
+/** make-image.sh's last line: "raw_size raw_md5 container_size container_md5". */
+export function parseImageFigures(image: ImagePlan, stdout: string): PackedImage {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  const [rawSize, rawMd5 = '', containerSize, containerMd5 = ''] = line.split(/\s+/);
+  const packed = { image, rawSize: Number(rawSize), rawMd5, containerSize: Number(containerSize), containerMd5 };
+  if (!/^[0-9a-f]{32}$/.test(rawMd5) || !/^[0-9a-f]{32}$/.test(containerMd5) || !(packed.rawSize > 0) || !(packed.containerSize > 0))
+    throw new FuelImageError('STEP_FAILED', `${image.mountPoint}: unexpected output from make-image: ${line.slice(0, 200)}`);
+  return packed;
+}
