@@ -5,6 +5,7 @@ import { collectGarbage } from './cli/collect-garbage.js';
 import { verifyOutput } from './verify/verify-output.js';
 import { HELP } from './cli/help.js';
 import { parseCliArgs, type BuildArgs } from './cli/parse-args.js';
+import { printExample } from './cli/print-example.js';
 import { abortedError, exitCodeFor, FuelImageError, isFuelImageError } from './errors.js';
 import { createLogger } from './log/create-logger.js';
 import { redactSecrets } from './log/redact.js';
@@ -27,6 +28,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'version') {
     process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (args.command === 'example' || args.command === 'mirror') {
+    try {
+      process.stdout.write(printExample(args));
+    } catch (error) {
+      return report(error);
+    }
     return 0;
   }
   const logger = createLogger({ level: args.level, logFile: args.command === 'gc' ? undefined : args.logFile });
