@@ -3,17 +3,17 @@
  * per-stage and per-step timings and their ratios, read from the build's own
  * JSON log. Speed is measured here, never asserted in tests.
  *
- *   npm run bench                    # examples/bookworm.json
+ *   npm run bench                    # the example (`fuel-image example`: the host's mirror)
  *   npm run bench -- spec.json --runs 3
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 
 const { values, positionals } = parseArgs({ options: { runs: { type: 'string', default: '1' } }, allowPositionals: true });
-const specFile = positionals[0] ?? 'examples/bookworm.json';
+const specFile = positionals[0] ?? (await exampleSpecFile());
 const runs = Number(values.runs);
 
 interface LogLine { stage?: string; step?: string; seconds?: number; exitCode?: number; msg?: string }
@@ -47,4 +47,11 @@ for (let run = 1; run <= runs; run++) {
   console.log(`  bootstrap download / bootstrap   ${(get('bootstrap-download') / stage('bootstrap')).toFixed(2)}`);
   console.log(`  images+stream / total            ${((stage('filesystems') + stage('stream-out')) / total).toFixed(2)}`);
   await rm(dir, { recursive: true, force: true });
+}
+
+/** examples/bookworm.json is a template: the CLI fills in the host's Debian mirror. */
+async function exampleSpecFile(): Promise<string> {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'fuel-image-bench-spec-')), 'example-spec.json');
+  await writeFile(file, (await execa('node', ['bin/fuel-image.js', 'example'])).stdout);
+  return file;
 }

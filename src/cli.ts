@@ -24,6 +24,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${(await import('./version.js')).VERSION}\n`);
     return 0;
   }
+  if (args.command === 'example' || args.command === 'mirror') {
+    try {
+      process.stdout.write((await import('./cli/print-example.js')).printExample(args));
+    } catch (error) {
+      return report(error);
+    }
+    return 0;
+  }
   const { createLogger } = await import('./log/create-logger.js');
   const logger = createLogger({ level: args.level, logFile: args.command === 'gc' ? undefined : args.logFile });
   const controller = new AbortController();

@@ -3,7 +3,7 @@
 # directory, then `docker import`. No container registry is involved, so this
 # works on an air-gapped Fuel master that can reach a (local) Debian mirror.
 #
-#   images/base/make-base.sh                 # fuel-image-base:bookworm
+#   images/base/make-base.sh                 # fuel-image-base:bookworm, from the host's mirror
 #   SUITE=trixie NAME=fuel-image-base:trixie MIRROR=http://mirror.local/debian images/base/make-base.sh
 #   FORCE=1 images/base/make-base.sh         # rebuild even if it exists
 #
@@ -11,13 +11,26 @@
 set -euo pipefail
 suite=${SUITE:-bookworm}
 name=${NAME:-fuel-image-base:$suite}
-mirror=${MIRROR:-http://deb.debian.org/debian}
 
 if [ -z "${FORCE:-}" ] && docker image inspect "$name" >/dev/null 2>&1; then
   echo "base image $name exists (FORCE=1 rebuilds it)"
   exit 0
 fi
 command -v debootstrap >/dev/null || { echo "make-base: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
+
+# No mirror is fixed here: without MIRROR, ask fuel-image for the one it uses
+# (FUEL_IMAGE_MIRROR, else the host's apt sources; src/input/host-mirror.ts).
+# One implementation of that lookup rather than a second one in awk that could
+# drift from it; node is needed for fuel-image anyway, and bin/fuel-image.js
+# runs the sources through tsx, a production dependency (after `npm ci` in a
+# checkout, always in the RPM and the builder image).
+mirror=${MIRROR:-}
+if [ -z "$mirror" ]; then
+  mirror=$(node "$(dirname "$0")/../../bin/fuel-image.js" mirror) || {
+    echo "make-base: no Debian mirror: set MIRROR (or FUEL_IMAGE_MIRROR), e.g. MIRROR=http://mirror.local/debian; from a checkout run npm ci first" >&2
+    exit 1
+  }
+fi
 
 dir=$(mktemp -d /var/tmp/fuel-image-base.XXXXXX)
 trap 'rm -rf "$dir"' EXIT

@@ -4,13 +4,15 @@ Usage:
   fuel-image [build] <spec> [options]
   fuel-image verify [--boot] <output dir | metadata file>
   fuel-image gc [--all] [--dry-run] [OUTPUT_DIR...]
+  fuel-image example [--mirror URI] > spec.json
+  fuel-image mirror
   fuel-image --help | --version
 
 <spec> is the JSON document Fuel sends: the JSON text itself (as Astute
 passes it), a path to a JSON file, or "-" to read it from stdin.
 
   fuel-image '{"codename": "bookworm", "output": "/srv/images",
-    "repos": [{"name": "debian", "uri": "http://deb.debian.org/debian",
+    "repos": [{"name": "debian", "uri": "http://mirror.local/debian",
                "suite": "bookworm", "section": "main", "priority": null}],
     "image_data": {
       "/":     {"uri": "http://master:8080/env_1.img.gz", "format": "ext4", "container": "gzip"},
@@ -81,6 +83,14 @@ connection): helper containers found by their label whose builder process is
 gone (--all: every fuel-image helper; only when no build runs), and staging
 directories in the OUTPUT_DIRs given. --dry-run lists without removing.
 Builds also sweep dead builders' helpers when they start.
+
+example: prints the bundled example spec (Debian bookworm, "/" ext4 +
+"/boot" ext2) with its repo set to the Debian mirror. mirror: prints that
+mirror. It is --mirror URI (example only), else FUEL_IMAGE_MIRROR, else the
+host's apt sources: the first enabled, non-security deb entry serving a
+Debian suite in /etc/apt/sources.list.d/*.sources, then /etc/apt/sources.list
+and sources.list.d/*.list (an air-gapped master finds its local mirror).
+      --mirror URI       the Debian mirror to put in the example
 
   -h, --help             this text
   -V, --version          the version

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { FuelImageError } from '../errors.js';
+import type { ExampleArgs, MirrorArgs } from './print-example.js';
 
 /** Made locally by images/base/make-base.sh (debootstrap + docker import): no registry. */
 export const DEFAULT_BASE_IMAGE = 'fuel-image-base:bookworm';
@@ -43,7 +44,7 @@ export interface VerifyArgs {
   logFile?: string;
 }
 
-export type CliArgs = BuildArgs | GcArgs | VerifyArgs | { command: 'help' } | { command: 'version' };
+export type CliArgs = BuildArgs | GcArgs | VerifyArgs | ExampleArgs | MirrorArgs | { command: 'help' } | { command: 'version' };
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -67,6 +68,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   boot: { type: 'boolean' },
   'boot-timeout': { type: 'string' },
+  mirror: { type: 'string' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -82,6 +84,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const level = values.verbose ? 'debug' : values.quiet ? 'warn' : 'info';
   if (positionals[0] === 'gc') {
     return { command: 'gc', all: values.all ?? false, dryRun: values['dry-run'] ?? false, outputs: positionals.slice(1), level };
+  }
+  if (positionals[0] === 'example' || positionals[0] === 'mirror') {
+    if (positionals.length !== 1) throw new FuelImageError('USAGE', `${positionals[0]} takes no arguments (see fuel-image --help)`);
+    return positionals[0] === 'example' ? { command: 'example', mirror: values.mirror } : { command: 'mirror' };
   }
   if (positionals[0] === 'verify') {
     if (positionals.length !== 2) throw new FuelImageError('USAGE', 'verify takes one output directory or metadata file (see fuel-image --help)');

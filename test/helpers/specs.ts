@@ -1,9 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { fillExampleSpec, readExampleTemplate } from '../../src/input/example-spec.js';
+import { findDebianMirror } from '../../src/input/host-mirror.js';
 
-/** The README's example (Debian bookworm, "/" ext4 + "/boot" ext2), as a fresh object each call. */
-export function exampleSpec(overrides: Record<string, unknown> = {}): Record<string, any> {
-  const spec = JSON.parse(readFileSync(new URL('../../examples/bookworm.json', import.meta.url), 'utf8')) as Record<string, any>;
+let hostMirror: string | undefined;
+
+/** The Debian mirror real builds use, found as fuel-image finds it: FUEL_IMAGE_MIRROR, else the host's apt sources. */
+export function testMirror(): string {
+  return (hostMirror ??= findDebianMirror());
+}
+
+/** A made-up mirror for unit tests: they never reach it and must not depend on the host's apt sources. */
+export const UNIT_MIRROR = 'http://mirror.example/debian';
+
+/** The README's example (Debian bookworm, "/" ext4 + "/boot" ext2) filled with `mirror` (default: the host's), as a fresh object each call. */
+export function exampleSpec(overrides: Record<string, unknown> = {}, mirror: string = testMirror()): Record<string, any> {
+  const spec = JSON.parse(fillExampleSpec(readExampleTemplate(), mirror)) as Record<string, any>;
   return { ...spec, ...overrides };
+}
+
+/** The example with UNIT_MIRROR, for unit tests. */
+export function unitSpec(overrides: Record<string, unknown> = {}): Record<string, any> {
+  return exampleSpec(overrides, UNIT_MIRROR);
 }
 
 /** The spec from the original blueprint, verbatim in shape (Ubuntu precise, MOS repo pinned at 1001). */

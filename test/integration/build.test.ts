@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import YAML from 'yaml';
 import { containersCreatedSince, ensureBaseImage, labelledContainers, runCli, type CliRun } from '../helpers/engine.js';
 import { debugfs, e2fsck, features, gunzipTo, listDir, md5File, statInImage } from '../helpers/image-tools.js';
-import { exampleSpec } from '../helpers/specs.js';
+import { exampleSpec, testMirror } from '../helpers/specs.js';
 
 /*
  * One real build of the README's example (bookworm, "/" ext4 + "/boot" ext2,
@@ -101,7 +101,7 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
   it('writes metadata whose md5s and sizes match the files', async () => {
     assert.deepEqual(meta.os, { name: 'Debian', major: 12, minor: meta.os.minor });
     assert.deepEqual(meta.packages, exampleSpec().packages);
-    assert.equal(meta.repos[0].uri, 'http://deb.debian.org/debian');
+    assert.equal(meta.repos[0].uri, testMirror());
     for (const image of meta.images as Array<Record<string, any>>) {
       const file = path.join(out, image.container_name);
       assert.equal(image.container_size, (await stat(file)).size);

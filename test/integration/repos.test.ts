@@ -8,7 +8,7 @@ import { ensureBaseImage, labelledContainers, runCli } from '../helpers/engine.j
 import { serveDirectory, startFlakyProxy, type RunningServer } from '../helpers/http-servers.js';
 import { debugfs, gunzipTo } from '../helpers/image-tools.js';
 import { diffTrees, extractImage, fingerprintTree } from '../helpers/tree-diff.js';
-import { exampleSpec } from '../helpers/specs.js';
+import { exampleSpec, testMirror } from '../helpers/specs.js';
 
 /*
  * Several repos at once: the Debian mirror plus two local unsigned repos on
@@ -74,7 +74,7 @@ describe('repositories, pins and a flaky mirror', () => {
   });
 
   it('a proxy failing a third of requests and a 12-request outage (503s, dropped connections) still gives the same image', async () => {
-    const proxy = await startFlakyProxy({ failShare: 0.3, seed: 42, allowHosts: ['deb.debian.org', '127.0.0.1'], outage: { from: 40, count: 12 } });
+    const proxy = await startFlakyProxy({ failShare: 0.3, seed: 42, allowHosts: [new URL(testMirror()).hostname, '127.0.0.1'], outage: { from: 40, count: 12 } });
     let flaky;
     try {
       flaky = await build('flaky', spec('flaky', null, { proxies: { protocols: { http: proxy.url }, direct_repo_addr_list: [] } }));

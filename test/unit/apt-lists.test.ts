@@ -8,7 +8,7 @@ const repo = (uri: string, suite: string, section: string, priority: number | nu
 
 describe('per-repo pins', () => {
   it('names list files the way apt does', () => {
-    assert.equal(aptListFileName('http://deb.debian.org/debian/dists/bookworm/InRelease'), 'deb.debian.org_debian_dists_bookworm_InRelease');
+    assert.equal(aptListFileName('http://mirror.example/debian/dists/bookworm/InRelease'), 'mirror.example_debian_dists_bookworm_InRelease');
     assert.equal(aptListFileName('http://user:pw@127.0.0.1:8080/2014.2-6.1/ubuntu/x86_64/dists/mos6.1-updates/Release'), '127.0.0.1:8080_2014.2-6.1_ubuntu_x86%5f64_dists_mos6.1-updates_Release');
     assert.equal(aptListFileName('file:/srv/repo/./Release'), '_srv_repo_._Release');
   });

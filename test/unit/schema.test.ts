@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FuelImageError } from '../../src/errors.js';
 import { parseSpec } from '../../src/spec/read-spec.js';
 import { metadataFileName, uriBasename } from '../../src/spec/schema.js';
-import { blueprintSpec, exampleSpec } from '../helpers/specs.js';
+import { blueprintSpec, unitSpec as exampleSpec } from '../helpers/specs.js';
 
 function rejects(spec: unknown, field: RegExp): void {
   assert.throws(
@@ -57,7 +57,7 @@ describe('spec validation', () => {
     ['duplicate file names', (s) => ({ ...s, image_data: { ...s.image_data, '/boot': { ...s.image_data['/boot'], uri: s.image_data['/'].uri } } }), /also used by/],
     ['relative output', (s) => ({ ...s, output: 'out' }), /output: must be an absolute path/],
     ['no repos', (s) => ({ ...s, repos: [] }), /repos: at least one/],
-    ['repo uri not a URL', (s) => ({ ...s, repos: [{ ...s.repos[0], uri: 'deb.debian.org/debian' }] }), /repos\[0\]\.uri/],
+    ['repo uri not a URL', (s) => ({ ...s, repos: [{ ...s.repos[0], uri: 'mirror.example/debian' }] }), /repos\[0\]\.uri/],
     ['suite with shell', (s) => ({ ...s, repos: [{ ...s.repos[0], suite: 'bookworm;reboot' }] }), /repos\[0\]\.suite/],
     ['section with $()', (s) => ({ ...s, repos: [{ ...s.repos[0], section: 'main $(id)' }] }), /repos\[0\]\.section/],
     ['priority as string', (s) => ({ ...s, repos: [{ ...s.repos[0], priority: '1001' }] }), /repos\[0\]\.priority/],

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { planBuild } from '../../src/build/plan-build.js';
 import { extractionOrder, isInside, sortMounts, splitMounts } from '../../src/build/split-mounts.js';
 import { parseSpec } from '../../src/spec/read-spec.js';
-import { exampleSpec } from '../helpers/specs.js';
+import { unitSpec as exampleSpec } from '../helpers/specs.js';
 
 describe('mount-point split', () => {
   it('knows what is inside what', () => {

@@ -7,7 +7,7 @@ import { planBuild } from '../../src/build/plan-build.js';
 import { buildAptConf, sourceLine, sourcesList } from '../../src/build/target-files.js';
 import { redactSecrets } from '../../src/log/redact.js';
 import { parseSpec } from '../../src/spec/read-spec.js';
-import { exampleSpec } from '../helpers/specs.js';
+import { unitSpec as exampleSpec } from '../helpers/specs.js';
 
 const repo = (extra: Record<string, unknown>) => parseSpec(JSON.stringify(exampleSpec({ repos: [{ name: 'r', uri: 'http://m/d', suite: 'bookworm', ...extra }] }))).repos[0]!;
 const result = (outputTail: string) => ({ exitCode: 100, stdout: '', stderrTail: outputTail, outputTail });
@@ -18,7 +18,7 @@ describe('apt files for the build', () => {
     assert.equal(sourceLine(repo({ section: '', suite: './' }), false), 'deb http://m/d ./');
     assert.equal(sourceLine(repo({ section: 'main' }), true), 'deb [trusted=yes] http://m/d bookworm main');
     const plan = planBuild(parseSpec(JSON.stringify(exampleSpec())));
-    assert.match(sourcesList(plan, { checkGpg: true }), /^deb http:\/\/deb\.debian\.org\/debian bookworm main$/m);
+    assert.match(sourcesList(plan, { checkGpg: true }), /^deb http:\/\/mirror\.example\/debian bookworm main$/m);
   });
 
   it('pins only repos with a numeric priority', () => {
