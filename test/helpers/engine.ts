@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import { DEFAULT_BASE_IMAGE } from '../../src/docker/build-helper-image.js';
-import { LABEL } from '../../src/docker/labels.js';
+import { DEFAULT_BASE_IMAGE } from '../../src/cli/parse-args.js';
+import { LABEL } from '../../src/helper/labels.js';
 
 export const docker = new Docker();
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aptListFileName, groupRepos, releaseListNames, setReleaseLabel } from '../../src/build/apt-lists.js';
-import { pinPreferences } from '../../src/build/pin-preferences.js';
-import type { Repo } from '../../src/spec/schema.js';
+import { aptListFileName, groupRepos, releaseListNames } from '../../src/apt/release-files.js';
+import { pinPreferences } from '../../src/apt/pins.js';
+import type { Repo } from '../../src/input/schema.js';
 
 const repo = (uri: string, suite: string, section: string, priority: number | null = null): Repo => ({ name: 'r', uri, suite, section, priority, type: 'deb' });
 
@@ -29,12 +29,5 @@ describe('per-repo pins', () => {
     assert.match(prefs, /Pin: release l=fuel-image-repo-0,c=restricted\nPin-Priority: 1050/);
     assert.doesNotMatch(prefs, /origin/);
     assert.match(pinPreferences(repos, new Set([1])), /Pin: origin "h"\nPin-Priority: 500/);
-  });
-
-  it('replaces or adds the Label in a Release or InRelease header only', () => {
-    const plain = 'Origin: Debian\nLabel: Debian\nSuite: stable\nSHA256:\n abc 1 main/Label: x\n';
-    assert.equal(setReleaseLabel(plain, 'L'), 'Origin: Debian\nLabel: L\nSuite: stable\nSHA256:\n abc 1 main/Label: x\n');
-    const signed = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: X\nSuite: s\nMD5Sum:\n a 1 P\n-----BEGIN PGP SIGNATURE-----\n';
-    assert.equal(setReleaseLabel(signed, 'L'), '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nLabel: L\nOrigin: X\nSuite: s\nMD5Sum:\n a 1 P\n-----BEGIN PGP SIGNATURE-----\n');
   });
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultPackages, familyOf, mkfsFeatures } from '../../src/build/distro.js';
-import { initialBlocks } from '../../src/build/make-filesystems.js';
+import { defaultPackages, familyOf, mkfsFeatures } from '../../src/release/distro.js';
 
 describe('release-dependent choices', () => {
   it('tells Ubuntu from Debian by codename', () => {
@@ -29,11 +28,5 @@ describe('release-dependent choices', () => {
     assert.ok(!mkfsFeatures('ext2', 'bookworm').includes('has_journal'));
     assert.ok(mkfsFeatures('ext3', 'bookworm').includes('has_journal'));
     assert.ok(!mkfsFeatures('ext3', 'bookworm').includes('extent'));
-  });
-
-  it('sizes a new filesystem above its content and inode needs', () => {
-    assert.ok(initialBlocks(100_000, 1000) > 125_000);
-    assert.ok(initialBlocks(10, 100_000) * 4096 >= 100_000 * 16384);
-    assert.equal(initialBlocks(0, 0), 32768);
   });
 });

@@ -8,7 +8,7 @@ import { parseCliArgs } from '../../src/cli/parse-args.js';
 import { FuelImageError } from '../../src/errors.js';
 import { fillExampleSpec, MIRROR_PLACEHOLDER, readExampleTemplate } from '../../src/input/example-spec.js';
 import { findDebianMirror, hostDebianCodename, parseDeb822Sources, parseOneLineSources, pickDebianMirror } from '../../src/input/host-mirror.js';
-import { parseSpec } from '../../src/spec/read-spec.js';
+import { parseSpec } from '../../src/input/read-spec.js';
 
 // Made-up hosts only: no real package registry is named in fixtures.
 const DEB822 = `Types: deb

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
-import { parseInstalled, parseOs } from '../../src/build/inspect-target.js';
-import { planBuild } from '../../src/build/plan-build.js';
-import { renderMetadata } from '../../src/output/render-metadata.js';
-import { parseSpec } from '../../src/spec/read-spec.js';
+import { parseInstalled, parseOs } from '../../src/stages/inspect-target.js';
+import { planBuild } from '../../src/plan/plan-build.js';
+import { renderMetadata } from '../../src/output/metadata.js';
+import { parseSpec } from '../../src/input/read-spec.js';
 import { blueprintSpec } from '../helpers/specs.js';
 
 describe('metadata', () => {

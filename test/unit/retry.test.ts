@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { classifyTimeout, withTimeout } from '../../src/build/network-step.js';
-import { retryStep } from '../../src/build/retry-step.js';
+import { classifyTimeout, withTimeout } from '../../src/helper/attempt-timeout.js';
+import { retryStep } from '../../src/helper/retry-policy.js';
 import { FuelImageError } from '../../src/errors.js';
 
-const result = (exitCode: number) => ({ exitCode, stdout: '', stderrTail: '', outputTail: '' });
+const result = (exitCode: number) => ({ exitCode, stdout: '', outputTail: '' });
 
 describe('retries of network steps', () => {
   const logger = pino({ level: 'silent' });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FuelImageError } from '../../src/errors.js';
-import { parseSpec } from '../../src/spec/read-spec.js';
-import { metadataFileName, uriBasename } from '../../src/spec/schema.js';
+import { parseSpec } from '../../src/input/read-spec.js';
+import { metadataFileName, uriBasename } from '../../src/input/schema.js';
 import { blueprintSpec, unitSpec as exampleSpec } from '../helpers/specs.js';
 
 function rejects(spec: unknown, field: RegExp): void {

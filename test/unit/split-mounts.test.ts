@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planBuild } from '../../src/build/plan-build.js';
-import { extractionOrder, isInside, sortMounts, splitMounts } from '../../src/build/split-mounts.js';
-import { parseSpec } from '../../src/spec/read-spec.js';
+import { planBuild } from '../../src/plan/plan-build.js';
+import { extractionOrder, isInside, sortMounts } from '../../src/plan/mount-order.js';
+import { parseSpec } from '../../src/input/read-spec.js';
 import { unitSpec as exampleSpec } from '../helpers/specs.js';
 
 describe('mount-point split', () => {
@@ -12,14 +12,6 @@ describe('mount-point split', () => {
     assert.ok(!isInside('/variable', '/var'));
     assert.ok(!isInside('/var', '/var'));
     assert.ok(!isInside('/', '/'));
-  });
-
-  it('puts "/" first and cuts nested subtrees out of their parents', () => {
-    const split = splitMounts(['/var/log', '/boot', '/', '/var']);
-    assert.deepEqual(split.map((s) => s.mountPoint), ['/', '/boot', '/var', '/var/log']);
-    assert.deepEqual(split[0]!.nested.sort(), ['/boot', '/var', '/var/log']);
-    assert.deepEqual(split[2]!.nested, ['/var/log']);
-    assert.deepEqual(split[3]!.nested, []);
   });
 
   it('moves the deepest subtree out first and never moves "/"', () => {

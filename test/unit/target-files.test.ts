@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyInstallFailure, classifyUpdateFailure } from '../../src/build/apt-failures.js';
-import { proxyEnv } from '../../src/build/build-context.js';
-import { pinPreferences } from '../../src/build/pin-preferences.js';
-import { planBuild } from '../../src/build/plan-build.js';
-import { buildAptConf, sourceLine, sourcesList } from '../../src/build/target-files.js';
+import { classifyInstallFailure, classifyUpdateFailure } from '../../src/apt/failures.js';
+import { proxyEnv } from '../../src/stages/target-env.js';
+import { pinPreferences } from '../../src/apt/pins.js';
+import { planBuild } from '../../src/plan/plan-build.js';
+import { buildAptConf, sourceLine, sourcesList } from '../../src/apt/target-files.js';
 import { redactSecrets } from '../../src/log/redact.js';
-import { parseSpec } from '../../src/spec/read-spec.js';
+import { parseSpec } from '../../src/input/read-spec.js';
 import { unitSpec as exampleSpec } from '../helpers/specs.js';
 
 const repo = (extra: Record<string, unknown>) => parseSpec(JSON.stringify(exampleSpec({ repos: [{ name: 'r', uri: 'http://m/d', suite: 'bookworm', ...extra }] }))).repos[0]!;
-const result = (outputTail: string) => ({ exitCode: 100, stdout: '', stderrTail: outputTail, outputTail });
+const result = (outputTail: string) => ({ exitCode: 100, stdout: '', outputTail });
 
 describe('apt files for the build', () => {
   it('writes one deb line per repo; an empty section is a flat repo', () => {
@@ -31,7 +31,7 @@ describe('apt files for the build', () => {
     const plan = planBuild(parseSpec(JSON.stringify(exampleSpec({ proxies: { protocols: { http: 'http://u:pw@proxy:3128' }, direct_repo_addr_list: ['10.20.0.2'] } }))));
     assert.match(buildAptConf(plan), /Acquire::http::Proxy "http:\/\/u:pw@proxy:3128";/);
     assert.match(buildAptConf(plan), /Acquire::http::Proxy::10\.20\.0\.2 "DIRECT";/);
-    assert.deepEqual(proxyEnv(plan), ['http_proxy=http://u:pw@proxy:3128', 'no_proxy=10.20.0.2']);
+    assert.deepEqual(proxyEnv(plan.spec), ['http_proxy=http://u:pw@proxy:3128', 'no_proxy=10.20.0.2']);
   });
 
   it('redacts credentials in URLs', () => {

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/*
+ * The helper's baked scripts that are plain text processing run here on the
+ * host's bash and awk (the helper has the same, from Debian's Essential set).
+ */
+const SCRIPTS = fileURLToPath(new URL('../../images/helper/scripts/', import.meta.url));
+const run = promisify(execFile);
+
+async function labelReleases(files: Record<string, string>, groups: string[]): Promise<{ stdout: string; files: Record<string, string> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-lists-'));
+  try {
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+    const { stdout } = await run('bash', [path.join(SCRIPTS, 'label-releases.sh'), dir, ...groups]);
+    const after: Record<string, string> = {};
+    for (const name of Object.keys(files)) after[name] = await readFile(path.join(dir, name), 'utf8');
+    return { stdout, files: after };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('label-releases.sh: a label of its own for each pinned repo', () => {
+  it('replaces the Label in the header only, not in the checksum lists', async () => {
+    const plain = 'Origin: Debian\nLabel: Debian\nSuite: stable\nSHA256:\n abc 1 main/Label: x\n';
+    const { files, stdout } = await labelReleases({ h_Release: plain }, ['fuel-image-repo-0/h_InRelease/h_Release']);
+    assert.equal(files.h_Release, 'Label: fuel-image-repo-0\nOrigin: Debian\nSuite: stable\nSHA256:\n abc 1 main/Label: x\n');
+    assert.equal(stdout, '');
+  });
+
+  it('adds a Label after the PGP armour of an InRelease file', async () => {
+    const signed = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: X\nSuite: s\nMD5Sum:\n a 1 P\n-----BEGIN PGP SIGNATURE-----\n';
+    const { files } = await labelReleases({ h_InRelease: signed, h_Release: 'Origin: Y\n' }, ['L1/h_InRelease/h_Release']);
+    assert.equal(files.h_InRelease, '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nLabel: L1\nOrigin: X\nSuite: s\nMD5Sum:\n a 1 P\n-----BEGIN PGP SIGNATURE-----\n');
+    // Only the first present candidate is labelled.
+    assert.equal(files.h_Release, 'Origin: Y\n');
+  });
+
+  it('names each group whose Release file apt did not download', async () => {
+    const { stdout, files } = await labelReleases({ a_Release: 'Suite: a\n' }, ['L0/a_InRelease/a_Release', 'L1/b_InRelease/b_Release']);
+    assert.equal(files.a_Release, 'Label: L0\nSuite: a\n');
+    assert.equal(stdout, 'unlabelled L1\n');
+  });
+});
