@@ -9,6 +9,7 @@ need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v debugfs >/dev/null || need+=(e2fsprogs)
+command -v gpg >/dev/null || need+=(gnupg)
 if ((${#need[@]})); then
   echo "setup-host: installing ${need[*]}"
   apt-get update -qq

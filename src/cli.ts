@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCliArgs, type BuildArgs, type GcArgs, type VerifyArgs } from './cli/parse-args.js';
 import { exitCodeFor, FuelImageError, abortedError, interruptedBy, isFuelImageError } from './errors.js';
@@ -64,12 +66,13 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
   const { parseSpec, readSpecText } = await import('./input/read-spec.js');
-  const { familyOf } = await import('./release/distro.js');
   const { buildImages } = await import('./pipeline/build-images.js');
   const spec = parseSpec(await readSpecText(args.spec));
   if (args.output) spec.output = path.resolve(args.output);
-  if (familyOf(spec.codename) === 'ubuntu' && args.checkGpg && !args.keyring)
-    throw new FuelImageError('USAGE', `codename "${spec.codename}" is Ubuntu, whose archive key is not in the helper: pass --keyring FILE (e.g. ubuntu-archive-keyring.gpg) or --no-check-gpg`);
+  // A keyring that cannot be read is bad input: refused before anything is created.
+  if (args.keyring) await access(args.keyring, constants.R_OK).catch((error: unknown) => {
+    throw new FuelImageError('USAGE', `--keyring ${args.keyring}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`, { cause: error });
+  });
   return buildImages({
     spec,
     logger,
@@ -81,6 +84,8 @@ async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
     retry: { retries: args.retries, minTimeout: args.retryDelayMs },
     checkGpg: args.checkGpg,
     allowUnsigned: args.allowUnsigned,
+    checkValidUntil: args.checkValidUntil,
+    featureSet: args.featureSet,
     keyringFile: args.keyring,
     force: args.force,
     lockWaitSeconds: args.lockWaitSeconds,

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'NETWORK'
   | 'PACKAGE_NOT_FOUND'
   | 'REPO_NOT_FOUND'
+  | 'REPO_EXPIRED'
   | 'OUTPUT'
   | 'VERIFY_FAILED'
   | 'ABORTED';

@@ -3,13 +3,13 @@
 # directory, then `docker import`. No container registry is involved, so this
 # works on an air-gapped Fuel master that can reach a (local) Debian mirror.
 #
-#   images/base/make-base.sh                 # fuel-image-base:bookworm, from the host's mirror
-#   SUITE=trixie NAME=fuel-image-base:trixie MIRROR=http://mirror.local/debian images/base/make-base.sh
+#   images/base/make-base.sh                 # fuel-image-base:trixie, from the host's mirror
+#   SUITE=bookworm NAME=fuel-image-base:bookworm MIRROR=http://mirror.local/debian images/base/make-base.sh
 #   FORCE=1 images/base/make-base.sh         # rebuild even if it exists
 #
 # Needs root, debootstrap and the docker CLI on the host running it.
 set -euo pipefail
-suite=${SUITE:-bookworm}
+suite=${SUITE:-trixie}
 name=${NAME:-fuel-image-base:$suite}
 
 if [ -z "${FORCE:-}" ] && docker image inspect "$name" >/dev/null 2>&1; then

@@ -1,9 +1,36 @@
 import { FuelImageError } from '../errors.js';
-import { redactSecrets } from '../log/redact.js';
 
 /** What a failed command left: the last lines of its output. */
 export interface CommandOutput {
   outputTail: string;
+}
+
+/** What `apt-get update` said, whether it exited 0 or not (apt before 2.1.16 exits 0 when index downloads fail). */
+export interface UpdateReport {
+  /** "uri suite" of repos without a Release file or with an unsigned one. */
+  unsigned: string[];
+  /** Release files past their Valid-Until: the file's URL and apt's "invalid since". */
+  expired: Array<{ url: string; since: string }>;
+  /** Components a repo's Release file does not have (a misspelt section): "uri suite" and the component. */
+  missingComponents: Array<{ repo: string; component: string }>;
+  /** Index files that failed to download, other than Release files. */
+  failedIndexes: Array<{ url: string; notFound: boolean }>;
+  /** A Release signed by a key the target does not trust. */
+  untrustedKey: boolean;
+  /** apt ignored some index files (used old ones or none). */
+  incomplete: boolean;
+}
+
+export function readUpdateOutput(output: string): UpdateReport {
+  const failed = [...output.matchAll(/Failed to fetch (\S+)\s+(.*)$/gm)].filter((m) => !/\/(?:In)?Release(?:\.gpg)?$/.test(m[1]!));
+  return {
+    unsigned: [...output.matchAll(/The repository '(\S+ \S+) (?:In)?Release' (?:does not have a Release file|is not signed)/g)].map((m) => m[1]!),
+    expired: [...output.matchAll(/Release file for (\S+) is expired \(invalid since ([^)]*)\)/g)].map((m) => ({ url: m[1]!, since: m[2]! })),
+    missingComponents: [...output.matchAll(/as repository '(\S+ \S+) (?:In)?Release' doesn't have the component '([^']+)'/g)].map((m) => ({ repo: m[1]!, component: m[2]! })),
+    failedIndexes: failed.map((m) => ({ url: m[1]!, notFound: /\b404\b/.test(m[2]!) })),
+    untrustedKey: /NO_PUBKEY|EXPKEYSIG|BADSIG/.test(output),
+    incomplete: /Some index files failed to download/.test(output),
+  };
 }
 
 /*
@@ -11,22 +38,6 @@ export interface CommandOutput {
  * (timeouts, 5xx, dropped connections, hash sum mismatches while a mirror
  * syncs) is left to the retry.
  */
-
-export function classifyUpdateFailure(result: CommandOutput): FuelImageError | undefined {
-  const out = result.outputTail;
-  const notFound = /Failed to fetch (\S+)\s+404/.exec(out);
-  if (notFound && !/\/(?:In)?Release$/.test(notFound[1]!))
-    return new FuelImageError('REPO_NOT_FOUND', `repository index not found (404): ${redactSecrets(notFound[1]!)}: check the repo's uri, suite and section`);
-  // "uri suite Release": the repo has no Release file, or an unsigned one.
-  const unsigned = [...out.matchAll(/The repository '(\S+ \S+) (?:In)?Release' (?:does not have a Release file|is not signed)/g)].map((m) => m[1]!);
-  if (unsigned.length > 0)
-    return new FuelImageError('REPO_NOT_FOUND', `repository ${unsigned.map((u) => `"${redactSecrets(u)}"`).join(', ')} has no Release file or an unsigned one: check its uri and suite`, {
-      details: { unsigned },
-    });
-  if (/NO_PUBKEY|EXPKEYSIG|BADSIG/.test(out))
-    return new FuelImageError('REPO_NOT_FOUND', 'a repository is signed by a key the target does not trust: pass --keyring FILE or --no-check-gpg');
-  return undefined;
-}
 
 export function classifyInstallFailure(result: CommandOutput): FuelImageError | undefined {
   const out = result.outputTail;

@@ -72,3 +72,39 @@ export function groupRepos(repos: readonly Repo[]): RepoGroup[] {
   });
   return [...groups.values()];
 }
+
+const withoutCredentials = (uri: string) => uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+
+/** The repo whose Release directory holds `url` (an index apt fetched), and the index's path relative to it. */
+export function repoOfUrl(repos: readonly Repo[], url: string): { index: number; path: string } | undefined {
+  const plain = withoutCredentials(url);
+  for (const [index, repo] of repos.entries()) {
+    const base = withoutCredentials(releaseBaseUri(repo));
+    for (const variant of new Set([base, base.replace(/\/\.\//g, '/')]))
+      if (plain.startsWith(variant)) return { index, path: plain.slice(variant.length) };
+  }
+  return undefined;
+}
+
+/** Whether a Release file lists an index (any compression of it): a 404 for a listed one is a mirror mid-sync. */
+export function releaseListsIndex(release: string, indexPath: string): boolean {
+  const bare = indexPath.replace(/\.(gz|xz|bz2|lzma|lz4|zst)$/, '');
+  return release.split('\n').some((line) => {
+    const name = line.trim().split(/\s+/)[2];
+    return name !== undefined && (name === bare || name.startsWith(`${bare}.`));
+  });
+}
+
+/**
+ * How a repo's Release file came down, from the names in apt's lists
+ * directory: "signed" (InRelease, or Release with Release.gpg), "unsigned"
+ * (Release alone) or "missing". apt before 1.5 only warns about the last two,
+ * then refuses to install from them unauthenticated.
+ */
+export function releaseSignature(repo: Repo, listNames: ReadonlySet<string>): 'signed' | 'unsigned' | 'missing' {
+  const names = releaseListNames(repo);
+  const inRelease = names.filter((n) => n.endsWith('_InRelease'));
+  const release = names.filter((n) => n.endsWith('_Release'));
+  if (inRelease.some((n) => listNames.has(n)) || release.some((n) => listNames.has(n) && listNames.has(`${n}.gpg`))) return 'signed';
+  return release.some((n) => listNames.has(n)) ? 'unsigned' : 'missing';
+}

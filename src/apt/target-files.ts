@@ -30,7 +30,8 @@ export function sourcesList(plan: BuildPlan, trust: TrustOptions): string {
   return `# written by fuel-image for the build; removed before imaging\n${lines.join('\n')}\n`;
 }
 
-export function buildAptConf(plan: BuildPlan): string {
+/** The build's apt.conf; `forVersion` holds the lines that depend on the target's apt (release/apt-features.ts). */
+export function buildAptConf(plan: BuildPlan, forVersion: readonly string[] = []): string {
   const proxies = plan.spec.proxies;
   const proxyLines = proxies
     ? [
@@ -45,10 +46,6 @@ export function buildAptConf(plan: BuildPlan): string {
     'APT::Get::Assume-Yes "true";',
     // apt retries a failed fetch itself before our outer retry starts over.
     'Acquire::Retries "5";',
-    // apt >= 2.3 can wait between its own retries; with a proxy failing
-    // requests that left apt-get update hanging (seen in tests). Our outer
-    // retry does the backing off.
-    'Acquire::Retries::Delay "false";',
     'Acquire::http::Timeout "60";',
     // No pipelining: a proxy that drops a connection with requests queued on
     // it can leave apt waiting forever (seen with a flaky proxy in tests).
@@ -57,6 +54,7 @@ export function buildAptConf(plan: BuildPlan): string {
     'Acquire::Languages "none";',
     'Dpkg::Options { "--force-confdef"; "--force-confold"; };',
     'Dpkg::Use-Pty "false";',
+    ...forVersion,
     ...proxyLines,
     '',
   ].join('\n');

@@ -17,7 +17,7 @@ passes it), a path to a JSON file, or "-" to read it from stdin.
     "image_data": {
       "/":     {"uri": "http://master:8080/env_1.img.gz", "format": "ext4", "container": "gzip"},
       "/boot": {"uri": "http://master:8080/env_1-boot.img.gz", "format": "ext2", "container": "gzip"}},
-    "packages": ["linux-image-amd64", "systemd-sysv", "openssh-server"]}'
+    "packages": ["linux-image-amd64", "grub-pc", "systemd-sysv", "openssh-server", "ifupdown"]}'
 
 For each image_data entry it writes <output>/<basename of uri>: a gzip (or
 raw) ext2/3/4 filesystem holding that mount point's files. Then it writes
@@ -28,6 +28,15 @@ Everything runs in a helper container on a Docker engine (DOCKER_HOST, or
 /var/run/docker.sock); the host needs no debootstrap or e2fsprogs, and no
 loop device is used. The helper image is built on first use from a local
 base image: create it once with "npm run base" (no registry needed).
+
+Releases: Debian (bullseye, bookworm, trixie, forky, ...) and Ubuntu LTS
+(precise, trusty, xenial, bionic, focal, jammy, noble) and any later
+codename: one the helper's debootstrap does not know is built with its
+family's generic script, the family read from repos[0]'s Release file.
+Ubuntu archives are checked with Ubuntu's keyring, which the helper has.
+The images carry no per-node identity (SSH host keys, machine-id, random
+seed): each node makes its own SSH host keys on first boot. A warning names
+what Fuel's node agent needs but the image lacks (grub, ifupdown).
 
 A build whose spec, options and fuel-image version match what produced the
 files in the output directory, with every file still matching its metadata,
@@ -47,8 +56,9 @@ Build options:
       --retries N        retries of each network step: bootstrap download,
                          apt-get update, package download (default 4)
       --retry-delay MS   first backoff between retries, doubling (default 2000)
-      --keyring FILE     keyring (binary or armoured) that signs the archives;
-                         needed for Ubuntu, whose key is not in the helper
+      --keyring FILE     keyring (binary or armoured) for archives signed by
+                         others than Debian and Ubuntu; added to the release's
+                         own keyring
       --no-check-gpg     do not check Release signatures and trust every repo
                          during the build (as Fuel's builder did); nothing of it
                          stays in the image
@@ -56,7 +66,15 @@ Build options:
                          unsigned or missing, as Fuel's local repos were; each is
                          named in a warning; signed repos are still checked
                          (env FUEL_IMAGE_ALLOW_UNSIGNED=1)
-      --base-image NAME  base of the helper image (default fuel-image-base:bookworm,
+      --no-check-valid-until  build from Release files past their Valid-Until
+                         (a snapshot or an unrefreshed local mirror); by
+                         default such a repo fails the build, named
+                         (env FUEL_IMAGE_NO_CHECK_VALID_UNTIL=1)
+      --fs-features SET  "compatible" (default): only ext2/3/4 features that
+                         e2fsprogs 1.42 reads, as Fuel's bootstrap ramdisk runs
+                         e2fsck and resize2fs on the node; "target": what the
+                         target's own e2fsprogs reads (metadata_csum, 64bit)
+      --base-image NAME  base of the helper image (default fuel-image-base:trixie,
                          env FUEL_IMAGE_BASE)
       --helper-image NAME  use this helper image as it is (env FUEL_IMAGE_HELPER)
       --privileged       run the helper privileged; by default it only gets

@@ -3,7 +3,7 @@ import { FuelImageError } from '../errors.js';
 import type { ExampleArgs, MirrorArgs } from './print-example.js';
 
 /** Made locally by images/base/make-base.sh (debootstrap + docker import): no registry. */
-export const DEFAULT_BASE_IMAGE = 'fuel-image-base:bookworm';
+export const DEFAULT_BASE_IMAGE = 'fuel-image-base:trixie';
 
 export interface BuildArgs {
   command: 'build';
@@ -20,6 +20,8 @@ export interface BuildArgs {
   keyring?: string;
   checkGpg: boolean;
   allowUnsigned: boolean;
+  checkValidUntil: boolean;
+  featureSet: 'compatible' | 'target';
   force: boolean;
   lockWaitSeconds: number;
 }
@@ -62,6 +64,8 @@ const OPTIONS = {
   keyring: { type: 'string' },
   'no-check-gpg': { type: 'boolean' },
   'allow-unsigned': { type: 'boolean' },
+  'no-check-valid-until': { type: 'boolean' },
+  'fs-features': { type: 'string' },
   force: { type: 'boolean', short: 'f' },
   'lock-wait': { type: 'string' },
   all: { type: 'boolean' },
@@ -121,9 +125,16 @@ export function parseCliArgs(argv: string[]): CliArgs {
     keyring: values.keyring,
     checkGpg: !values['no-check-gpg'],
     allowUnsigned: values['allow-unsigned'] ?? process.env.FUEL_IMAGE_ALLOW_UNSIGNED === '1',
+    checkValidUntil: !(values['no-check-valid-until'] ?? process.env.FUEL_IMAGE_NO_CHECK_VALID_UNTIL === '1'),
+    featureSet: featureSet(values['fs-features']),
     force: values.force ?? false,
     lockWaitSeconds: integer('--lock-wait', values['lock-wait'], 3600, 0, 86_400),
   };
+}
+
+function featureSet(value: string | undefined): 'compatible' | 'target' {
+  if (value === undefined || value === 'compatible' || value === 'target') return value ?? 'compatible';
+  throw new FuelImageError('USAGE', `--fs-features: expected "compatible" (what Fuel's node agent reads, the default) or "target", got "${value}"`);
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {

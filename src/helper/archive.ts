@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -18,6 +18,8 @@ export interface ArchiveFile {
   name: string;
   content: string | Buffer;
   mode?: number;
+  /** Make a symbolic link to this path instead of a file (content is ignored). */
+  symlink?: string;
 }
 
 /** Owned by root in the helper whoever runs the builder; fixed mtime so uploads are reproducible. */
@@ -32,6 +34,10 @@ export async function putFiles(container: Docker.Container, directory: string, f
     for (const file of files) {
       const target = path.join(staging, file.name);
       await mkdir(path.dirname(target), { recursive: true });
+      if (file.symlink !== undefined) {
+        await symlink(file.symlink, target);
+        continue;
+      }
       await writeFile(target, file.content);
       await chmod(target, file.mode ?? 0o644);
     }

@@ -65,6 +65,8 @@ export interface HelperSession {
   copyOut(path: string, destDir: string, destName: string): Promise<CopiedFile>;
   /** Never throws: a failure is logged ("fuel-image gc" removes it later). */
   remove(): Promise<void>;
+  /** Replaces the target's environment (once the bootstrap shows what the target can load). */
+  setTargetEnv(env: string[]): void;
 }
 
 export interface StartSessionOptions {
@@ -124,7 +126,7 @@ class ContainerSession implements HelperSession {
   readonly logger: Logger;
   readonly signal: AbortSignal;
   private readonly retryOptions: RetryOptions;
-  private readonly env: { helper: string[]; target: string[] };
+  private env: { helper: string[]; target: string[] };
 
   constructor(
     private readonly container: Docker.Container,
@@ -176,6 +178,10 @@ class ContainerSession implements HelperSession {
 
   copyOut(path: string, destDir: string, destName: string): Promise<CopiedFile> {
     return copyFileOut(this.container, path, destDir, destName, this.signal);
+  }
+
+  setTargetEnv(env: string[]): void {
+    this.env = { ...this.env, target: env };
   }
 
   async remove(): Promise<void> {

@@ -10,7 +10,7 @@ export interface RetryOptions {
 }
 
 /** Codes that retrying cannot fix: the input names something that is not there. */
-const PERMANENT = new Set(['PACKAGE_NOT_FOUND', 'REPO_NOT_FOUND', 'ABORTED', 'INVALID_SPEC']);
+const PERMANENT = new Set(['PACKAGE_NOT_FOUND', 'REPO_NOT_FOUND', 'REPO_EXPIRED', 'ABORTED', 'INVALID_SPEC', 'ENGINE_UNREACHABLE']);
 
 /**
  * Retries a network step with exponential backoff. Each retry is logged with

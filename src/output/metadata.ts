@@ -51,6 +51,8 @@ export interface ImageResult {
 }
 
 export interface BuildInfo {
+  /** What Fuel's node agent will miss in the image. */
+  warnings: string[];
   version: string;
   helperImage: string;
   buildKey: string;
@@ -93,6 +95,8 @@ export function renderMetadata(plan: BuildPlan, facts: TargetFacts, images: Pack
       built_at: build.builtAt,
       duration_seconds: build.durationSeconds,
       mount_points: Object.fromEntries(images.map((p) => [p.image.fileName, p.image.mountPoint])),
+      feature_set: plan.featureSet,
+      warnings: build.warnings,
       installed_packages: facts.installed,
     },
   };

@@ -13,6 +13,7 @@ import type { ImageResult } from '../output/metadata.js';
 import { removeStaleStaging } from '../output/staging.js';
 import { computeBuildKey } from '../plan/build-key.js';
 import { planBuild } from '../plan/plan-build.js';
+import type { FeatureSet } from '../release/fs-features.js';
 import { Progress } from './progress.js';
 import { runStages } from './run-stages.js';
 
@@ -28,6 +29,10 @@ export interface BuildOptions {
   retry: RetryOptions;
   checkGpg: boolean;
   allowUnsigned: boolean;
+  /** Refuse Release files past their Valid-Until (off: --no-check-valid-until). */
+  checkValidUntil: boolean;
+  /** Filesystem features the node agent's e2fsprogs reads, or the target's own. */
+  featureSet: FeatureSet;
   /** A keyring file on the builder's side, for archives whose key the helper lacks. */
   keyringFile?: string;
   /** Rebuild even if the output is up to date. */
@@ -42,13 +47,15 @@ export interface BuildResult {
   images: ImageResult[];
   duration_seconds: number;
   stages?: Record<string, number>;
+  /** What Fuel's node agent will miss in the image. */
+  warnings?: string[];
 }
 
 /** A whole build: output checks and lock, the up-to-date check, the helper, the stages, the files. */
 export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const { spec, logger, signal } = options;
-  const plan = planBuild(spec);
+  const plan = planBuild(spec, { featureSet: options.featureSet });
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   await checkOutputDirectory(spec.output);
   const unlock = await lockOutput(spec.output, { waitSeconds: options.lockWaitSeconds, logger, signal });
@@ -72,7 +79,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
       progress.start('helper-image', 'preparing the helper image');
       const helperImage = options.helperImage ?? (await ensureHelperImage(docker, { baseImage: options.baseImage, logger, signal }));
       throwIfAborted(signal);
-      const packed = await runStages(docker, {
+      const { packed, warnings } = await runStages(docker, {
         plan,
         logger,
         signal,
@@ -80,7 +87,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
         privileged: options.privileged,
         network: options.network,
         retry: options.retry,
-        trust: { checkGpg: options.checkGpg, allowUnsigned: options.allowUnsigned },
+        trust: { checkGpg: options.checkGpg, allowUnsigned: options.allowUnsigned, checkValidUntil: options.checkValidUntil },
         keyringFile: options.keyringFile,
         buildKey,
         progress,
@@ -101,6 +108,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
         })),
         duration_seconds: seconds(),
         stages: progress.timings,
+        warnings,
       };
     } catch (error) {
       throw toEngineError(error);

@@ -6,12 +6,15 @@ import { startHelperSession } from '../helper/helper-session.js';
 import type { RetryOptions } from '../helper/retry-policy.js';
 import { renderMetadata } from '../output/metadata.js';
 import { createStaging, publish, removeStaging, streamImageOut, writeStagedFile } from '../output/staging.js';
-import type { BuildPlan } from '../plan/plan-build.js';
+import { planBuild, type BuildPlan } from '../plan/plan-build.js';
+import { nodeAgentWarnings } from '../release/node-agent-needs.js';
+import { initSystemOf } from '../release/releases.js';
 import { bootstrapRootfs } from '../stages/bootstrap-rootfs.js';
 import { inspectTarget } from '../stages/inspect-target.js';
 import { installPackages } from '../stages/install-packages.js';
 import { cleanTarget, makeImages, type PackedImage } from '../stages/make-images.js';
 import { prepareKeyring } from '../stages/prepare-keyring.js';
+import { probeRelease } from '../stages/probe-release.js';
 import type { StageContext, TrustOptions } from '../stages/stage-context.js';
 import { helperEnv, targetEnv } from '../stages/target-env.js';
 import { VERSION } from '../version.js';
@@ -33,9 +36,16 @@ export interface StageRunOptions {
   started: number;
 }
 
+export interface StagesResult {
+  packed: PackedImage[];
+  /** What Fuel's node agent will miss in the image (the build still succeeds). */
+  warnings: string[];
+}
+
 /** Every stage in one helper session, then the files out; the helper is removed whatever happens. */
-export async function runStages(docker: Docker, options: StageRunOptions): Promise<PackedImage[]> {
-  const { plan, progress, signal } = options;
+export async function runStages(docker: Docker, options: StageRunOptions): Promise<StagesResult> {
+  const { progress, signal } = options;
+  let { plan } = options;
   const { spec } = plan;
   const buildId = randomBytes(6).toString('hex');
   const logger = options.logger.child({ build: buildId });
@@ -53,19 +63,28 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
   let staging: string | undefined;
   try {
     const trust: TrustOptions = { ...options.trust };
-    if (options.keyringFile) trust.keyringPath = await prepareKeyring(session, options.keyringFile);
-    const context: StageContext = { session, plan, trust };
-
     progress.start('bootstrap', `bootstrapping ${spec.codename} from ${spec.repos[0]!.name}`);
-    await bootstrapRootfs(context);
+    const release = await probeRelease({ session, plan, trust });
+    // A codename the table does not know gets its family (and default packages) from the probe.
+    if (!plan.family) plan = planBuild(spec, { family: release.family, featureSet: plan.featureSet });
+    if (options.keyringFile) {
+      const keyrings = await prepareKeyring(session, options.keyringFile, release.family);
+      trust.keyringPath = keyrings.combined;
+      trust.aptKeyringPath = keyrings.user;
+    }
+    const context: StageContext = { session, plan, trust };
+    const init = initSystemOf(spec.codename);
+    await bootstrapRootfs(context, release);
     progress.start('install', `installing ${plan.packages.length} packages`);
-    await installPackages(context);
+    await installPackages(context, init);
     const facts = await inspectTarget(context);
+    const warnings = nodeAgentWarnings(facts.tree);
+    for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
     progress.start('clean', 'removing build-only files from the tree');
-    await cleanTarget(context);
+    await cleanTarget(context, facts, init);
 
     progress.start('filesystems', `making ${plan.images.length} filesystem image(s)`);
-    const packed = await makeImages(context);
+    const packed = await makeImages(context, facts);
 
     progress.start('stream-out', `writing images to ${spec.output}`);
     staging = await createStaging(spec.output);
@@ -74,6 +93,7 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
 
     progress.start('publish', 'publishing images and metadata');
     const metadata = renderMetadata(plan, facts, packed, {
+      warnings,
       version: VERSION,
       helperImage: options.helperImage,
       buildKey: options.buildKey,
@@ -83,7 +103,7 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
     await writeStagedFile(staging, plan.metadataName, metadata);
     // From here the build completes even if a signal arrives: renames take milliseconds.
     await publish(staging, spec.output, [...packed.map((p) => p.image.fileName), plan.metadataName]);
-    return packed;
+    return { packed, warnings };
   } finally {
     if (staging) await removeStaging(staging, logger);
     await session.remove();

@@ -11,6 +11,8 @@ export interface BuildKeyInputs {
   baseImage: string;
   checkGpg: boolean;
   allowUnsigned: boolean;
+  checkValidUntil: boolean;
+  featureSet: string;
   keyringFile?: string;
 }
 
@@ -23,7 +25,7 @@ export async function computeBuildKey(inputs: BuildKeyInputs): Promise<string> {
   const { output: _output, ...content } = inputs.spec;
   const hash = createHash('sha256')
     .update(canonicalJson(content))
-    .update(`\0${VERSION}\0${inputs.helper}\0${inputs.baseImage}\0${inputs.checkGpg}\0${inputs.allowUnsigned}\0`);
+    .update(`\0${VERSION}\0${inputs.helper}\0${inputs.baseImage}\0${inputs.checkGpg}\0${inputs.allowUnsigned}\0${inputs.checkValidUntil}\0${inputs.featureSet}\0`);
   if (inputs.keyringFile) hash.update(await readFile(inputs.keyringFile));
   return hash.digest('hex');
 }

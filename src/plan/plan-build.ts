@@ -1,5 +1,6 @@
 import { metadataFileName, uriBasename, type Spec } from '../input/schema.js';
-import { defaultPackages, mkfsFeatures } from '../release/distro.js';
+import type { FeatureSet } from '../release/fs-features.js';
+import { defaultPackages, familyOf, type Family } from '../release/releases.js';
 import { HELPER } from './helper-paths.js';
 import { extractionOrder, sortMounts } from './mount-order.js';
 
@@ -11,7 +12,6 @@ export interface ImagePlan {
   rawName: string;
   format: 'ext2' | 'ext3' | 'ext4';
   container: 'gzip' | 'raw';
-  features: string;
   /** Directory in the helper whose content becomes this image. */
   sourceDir: string;
   rawPath: string;
@@ -23,11 +23,23 @@ export interface BuildPlan {
   images: ImagePlan[];
   /** Mount points to cut out of the rootfs, deepest first. */
   extraction: ImagePlan[];
+  /** Debian or Ubuntu; undefined for a codename the table does not know until repos[0]'s Release tells. */
+  family?: Family;
+  /** The requested packages, or the family's defaults (empty while the family is unknown). */
   packages: string[];
+  /** Filesystem features for the node agent's e2fsprogs ("compatible") or the target's own. */
+  featureSet: FeatureSet;
   metadataName: string;
 }
 
-export function planBuild(spec: Spec): BuildPlan {
+export interface PlanOptions {
+  /** The family found from repos[0]'s Release file, for a codename the table does not know. */
+  family?: Family;
+  featureSet?: FeatureSet;
+}
+
+export function planBuild(spec: Spec, options: PlanOptions = {}): BuildPlan {
+  const family = familyOf(spec.codename) ?? options.family;
   const images = sortMounts(Object.keys(spec.image_data)).map((mountPoint, index): ImagePlan => {
     const data = spec.image_data[mountPoint]!;
     const fileName = uriBasename(data.uri);
@@ -40,7 +52,6 @@ export function planBuild(spec: Spec): BuildPlan {
       rawName: data.container === 'gzip' ? fileName.replace(/\.gz$/, '') : fileName,
       format,
       container: data.container,
-      features: mkfsFeatures(format, spec.codename),
       sourceDir: mountPoint === '/' ? HELPER.target : `${HELPER.parts}/${index}`,
       rawPath,
       containerPath: data.container === 'gzip' ? `${rawPath}.gz` : rawPath,
@@ -51,7 +62,9 @@ export function planBuild(spec: Spec): BuildPlan {
     spec,
     images,
     extraction: extractionOrder(images.map((i) => i.mountPoint)).map((m) => byMount.get(m)!),
-    packages: spec.packages ?? defaultPackages(spec.codename),
+    family,
+    packages: spec.packages ?? (family ? defaultPackages(family) : []),
+    featureSet: options.featureSet ?? 'compatible',
     metadataName: metadataFileName(spec.image_data['/']!.uri),
   };
 }

@@ -3,22 +3,26 @@ import type { ExecResult } from '../helper/helper-session.js';
 import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
 import { redactSecrets } from '../log/redact.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
+import { defaultKeyring } from '../release/releases.js';
+import type { ReleaseProbe } from './probe-release.js';
 import type { StageContext } from './stage-context.js';
+import { targetEnv } from './target-env.js';
+
+/** How dpkg in the target skips its fsyncs: eatmydata preloaded, or dpkg's own unsafe-io. */
+export type FastIo = 'eatmydata' | 'unsafe-io';
 
 /**
  * debootstrap in two stages: the first (download and unpack, the only part
  * that touches the network) is retried; the second configures the base
- * system inside the target with eatmydata preloaded.
+ * system inside the target with dpkg's fsyncs skipped.
  */
-export async function bootstrapRootfs({ session, plan, trust }: StageContext): Promise<void> {
+export async function bootstrapRootfs({ session, plan, trust }: StageContext, release: ReleaseProbe): Promise<FastIo> {
   const mirror = plan.spec.repos[0]!;
   const codename = plan.spec.codename;
-  const gpg = trust.keyringPath
-    ? [`--keyring=${trust.keyringPath}`, '--force-check-gpg']
-    : trust.checkGpg
-      ? ['--force-check-gpg']
-      : ['--no-check-gpg'];
-  await session.runNetwork('bootstrap-download', ['debootstrap', '--foreign', '--variant=minbase', ...gpg, codename, HELPER.target, mirror.uri], {
+  // A user keyring is added to the family's (prepareKeyring combines them).
+  const gpg = trust.checkGpg ? [`--keyring=${trust.keyringPath ?? defaultKeyring(release.family)}`, '--force-check-gpg'] : ['--no-check-gpg'];
+  const script = release.script ? [`/usr/share/debootstrap/scripts/${release.script}`] : [];
+  await session.runNetwork('bootstrap-download', ['debootstrap', '--foreign', '--variant=minbase', ...gpg, codename, HELPER.target, mirror.uri, ...script], {
     timeoutSeconds: ATTEMPT_TIMEOUT_SECONDS.bootstrap,
     what: 'bootstrap download',
     verbose: true,
@@ -33,7 +37,16 @@ export async function bootstrapRootfs({ session, plan, trust }: StageContext): P
       return undefined;
     },
   });
-  await session.run('bootstrap-configure', ['bash', helperScript('second-stage.sh'), HELPER.target], { env: 'target' });
+  const second = await session.run('bootstrap-configure', ['bash', helperScript('second-stage.sh'), HELPER.target], { env: 'target' });
+  const io: FastIo = /^io eatmydata$/m.test(second.stdout) ? 'eatmydata' : 'unsafe-io';
+  session.setTargetEnv(targetEnv(plan.spec, io === 'eatmydata'));
+  session.logger.info(
+    { step: 'bootstrap-configure', io },
+    io === 'eatmydata'
+      ? 'dpkg in the target skips fsync: eatmydata preloaded'
+      : "dpkg in the target skips fsync with --force-unsafe-io: the target's libc cannot load the helper's eatmydata",
+  );
+  return io;
 }
 
 /** Failures no retry can fix: a suite the mirror does not have, a mirror that is not one. */

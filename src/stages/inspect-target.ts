@@ -1,12 +1,15 @@
 import { FuelImageError } from '../errors.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
 import { missingPackages } from '../plan/packages.js';
+import type { TreeCapabilities } from '../release/node-agent-needs.js';
 import type { StageContext } from './stage-context.js';
 
 export interface TargetFacts {
   os: { name: string; major: number; minor: number };
   /** name -> version of every installed package. */
   installed: Record<string, string>;
+  /** What the tree holds of what the node agent and first boot use. */
+  tree: TreeCapabilities & { sshd: boolean };
 }
 
 /** Reads the release and the installed packages, and fails if a requested package is not installed. */
@@ -26,7 +29,17 @@ export function parseTargetReport(text: string): TargetFacts {
     const newline = part.indexOf('\n');
     sections.set(part.slice(0, newline < 0 ? undefined : newline).trim(), newline < 0 ? '' : part.slice(newline + 1));
   }
-  return { os: parseOs(sections.get('os-release') ?? '', sections.get('debian_version') ?? ''), installed: parseInstalled(sections.get('packages') ?? '') };
+  const tree = new Map<string, string>();
+  for (const line of (sections.get('tree') ?? '').split('\n')) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value) tree.set(key, value);
+  }
+  const yes = (key: string) => tree.get(key) === 'yes';
+  return {
+    os: parseOs(sections.get('os-release') ?? '', sections.get('debian_version') ?? ''),
+    installed: parseInstalled(sections.get('packages') ?? ''),
+    tree: { sshd: yes('sshd'), grubInstall: yes('grub-install'), grubMkconfig: yes('grub-mkconfig'), ifupdown: yes('ifupdown') },
+  };
 }
 
 /** dpkg-query's "name\tversion\tstatus" lines: the installed packages. */

@@ -3,31 +3,35 @@ import { buildAptConf, POLICY_RC_D } from '../apt/target-files.js';
 import { FuelImageError } from '../errors.js';
 import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
+import { aptConfForVersion, aptFeatures } from '../release/apt-features.js';
+import type { InitSystem } from '../release/releases.js';
 import { refreshIndexes, type RepoState } from './refresh-indexes.js';
 import type { StageContext } from './stage-context.js';
 
 /**
  * Packages in three phases: download everything (network, retried), install
  * from the local cache (no network), then make each initramfs exactly once
- * (the install would otherwise make it at least twice).
+ * (the install would otherwise make it at least twice). Every apt option the
+ * build relies on is chosen from the target's own apt version.
  */
-export async function installPackages(context: StageContext): Promise<void> {
+export async function installPackages(context: StageContext, init: InitSystem): Promise<void> {
   const { session, plan, trust } = context;
+  const prepared = await session.run('prepare-target', ['bash', helperScript('prepare-target.sh'), HELPER.target, trust.aptKeyringPath ?? '', init], { env: 'target' });
+  const aptVersion = /^apt (\S+)$/m.exec(prepared.stdout)?.[1];
+  if (!aptVersion) throw new FuelImageError('STEP_FAILED', 'the bootstrapped target has no apt (dpkg-query -W apt found nothing)');
+  const apt = aptFeatures(aptVersion);
+  session.logger.info({ step: 'prepare-target', apt: aptVersion, ...apt }, `the target's apt is ${aptVersion}`);
+  const active = /^eatmydata active$/m.test(prepared.stdout);
+  session.logger.info({ step: 'check-eatmydata', eatmydata: active }, active ? 'eatmydata is preloaded into processes in the target' : 'eatmydata is not preloaded in the target');
   await session.write(HELPER.target, [
     // debootstrap's own line for the mirror is replaced by ours for every repo.
     { name: 'etc/apt/sources.list', content: '' },
-    { name: 'etc/apt/apt.conf.d/00fuel-image-build', content: buildAptConf(plan) },
+    { name: 'etc/apt/apt.conf.d/00fuel-image-build', content: buildAptConf(plan, aptConfForVersion(apt, { checkValidUntil: trust.checkValidUntil })) },
     { name: 'usr/sbin/policy-rc.d', content: POLICY_RC_D, mode: 0o755 },
   ]);
-  const prepared = await session.run('prepare-target', ['bash', helperScript('prepare-target.sh'), HELPER.target, trust.keyringPath ?? ''], { env: 'target' });
-  const active = prepared.stdout.trim().endsWith('eatmydata active');
-  session.logger.info(
-    { step: 'check-eatmydata', eatmydata: active },
-    active ? 'eatmydata is preloaded into processes in the target' : 'eatmydata is NOT active in the target: dpkg will fsync (slower)',
-  );
 
   const repos: RepoState = { trusted: new Set() };
-  const update = () => refreshIndexes(context, repos);
+  const update = () => refreshIndexes(context, repos, apt);
   await session.retry('apt-update', update);
   await session.runNetwork('download-packages', ['apt-get', 'install', '--download-only', '-y', ...plan.packages], {
     inTarget: true,
@@ -39,7 +43,7 @@ export async function installPackages(context: StageContext): Promise<void> {
     classify: classifyInstallFailure,
   });
   await session.chroot('install-packages', ['apt-get', 'install', '--no-download', '-y', ...plan.packages], { verbose: true, classify: classifyInstallFailure });
-  await session.run('finish-install', ['bash', helperScript('finish-install.sh'), HELPER.target], { env: 'target', verbose: true });
+  await session.run('finish-install', ['bash', helperScript('finish-install.sh'), HELPER.target, init], { env: 'target', verbose: true });
   await setRootPassword(context);
 }
 
@@ -51,6 +55,8 @@ async function setRootPassword({ session, plan }: StageContext): Promise<void> {
   try {
     await session.chroot('root-password', encrypted ? ['chpasswd', '-e'] : ['chpasswd'], { stdin: `root:${encrypted ? hash : password}\n` });
   } catch (error) {
+    // An interrupt stays an interrupt; any other failure is told without the step's output (it may echo the input).
+    if (error instanceof FuelImageError && (error.code === 'ABORTED' || error.code === 'ENGINE_UNREACHABLE')) throw error;
     throw new FuelImageError('STEP_FAILED', 'setting the root password failed', { cause: error instanceof FuelImageError ? undefined : error });
   }
 }

@@ -1,6 +1,10 @@
 import { FuelImageError } from '../errors.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
 import type { ImagePlan } from '../plan/plan-build.js';
+import { sshKeygenFiles } from '../release/first-boot.js';
+import { mkfsFeatures, NODE_AGENT_E2FSPROGS, readerOf, unexpectedFeatures } from '../release/fs-features.js';
+import { RELEASES, type InitSystem } from '../release/releases.js';
+import type { TargetFacts } from './inspect-target.js';
 import type { StageContext } from './stage-context.js';
 
 export interface PackedImage {
@@ -11,9 +15,14 @@ export interface PackedImage {
   containerMd5: string;
 }
 
-/** Removes what the build put into the target and what must not be shared by every node. */
-export async function cleanTarget({ session }: StageContext): Promise<void> {
+/**
+ * Removes what the build put into the target and what must not be shared by
+ * every node (clean-target.sh), then adds what makes the node's own SSH host
+ * keys on first boot, in the init system the release boots with.
+ */
+export async function cleanTarget({ session }: StageContext, facts: TargetFacts, init: InitSystem): Promise<void> {
   await session.run('clean-target', ['bash', helperScript('clean-target.sh'), HELPER.target]);
+  if (facts.tree.sshd) await session.write(HELPER.target, sshKeygenFiles(init));
 }
 
 /**
@@ -21,18 +30,30 @@ export async function cleanTarget({ session }: StageContext): Promise<void> {
  * image in one exec each (size, mke2fs -d, shrink, check, compress, hash),
  * side by side: the images share nothing once the tree is split.
  */
-export async function makeImages(context: StageContext): Promise<PackedImage[]> {
+export async function makeImages(context: StageContext, facts: TargetFacts): Promise<PackedImage[]> {
   const { session, plan } = context;
   if (plan.extraction.length > 0)
     await session.run('split-tree', ['bash', helperScript('split-tree.sh'), HELPER.target, HELPER.parts, ...plan.extraction.map((image) => `${image.index}:${image.mountPoint}`)], {
       classify: (result) =>
         result.exitCode === 3 ? new FuelImageError('STEP_FAILED', result.outputTail.trim().split('\n').at(-1)!.replace(/^fuel-image: /, '')) : undefined,
     });
-  return Promise.all(plan.images.map((image) => makeImage(context, image)));
+  // Whose e2fsprogs will read the images: the node agent's (default) or the target's.
+  const reader = readerOf(plan.featureSet, targetE2fsprogs(plan.spec.codename, facts));
+  return Promise.all(plan.images.map((image) => makeImage(context, image, reader)));
 }
 
-async function makeImage({ session }: StageContext, image: ImagePlan): Promise<PackedImage> {
-  const result = await session.run(`mkfs ${image.mountPoint}`, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, image.features, image.container]);
+/** The target's own e2fsprogs: installed, else the table's, else the oldest the table knows. */
+function targetE2fsprogs(codename: string, facts: TargetFacts): string {
+  return facts.installed.e2fsprogs ?? RELEASES[codename]?.e2fsprogs ?? NODE_AGENT_E2FSPROGS;
+}
+
+async function makeImage({ session }: StageContext, image: ImagePlan, reader: string): Promise<PackedImage> {
+  const features = mkfsFeatures(image.format, reader);
+  const result = await session.run(`mkfs ${image.mountPoint}`, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, features, image.container]);
+  const made = /^features (.*)$/m.exec(result.stdout)?.[1]?.trim().split(/\s+/) ?? [];
+  const extra = unexpectedFeatures(image.format, reader, made);
+  if (extra.length > 0)
+    throw new FuelImageError('STEP_FAILED', `${image.mountPoint}: mke2fs turned on ${extra.join(', ')}, which e2fsprogs ${reader} (the node's) cannot be relied on to read`);
   return parseImageFigures(image, result.stdout);
 }
 

@@ -2,21 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { FuelImageError } from '../errors.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import { HELPER } from '../plan/helper-paths.js';
+import { defaultKeyring, type Family } from '../release/releases.js';
 
 /**
- * Puts a user-supplied keyring (binary or ASCII-armoured) into the helper as
- * a binary keyring that debootstrap and apt both accept. Returns its path.
+ * Puts a user-supplied keyring (binary or ASCII-armoured) into the helper,
+ * added to the family's archive keyring: debootstrap takes one keyring, and a
+ * Debian build with one third-party key must still check the Debian mirror.
+ * Binary OpenPGP keyrings concatenate. Returns the combined keyring's path
+ * and the user's alone (for apt in the target, which has the family's own).
  */
-export async function prepareKeyring(session: HelperSession, file: string): Promise<string> {
+export async function prepareKeyring(session: HelperSession, file: string, family: Family): Promise<{ combined: string; user: string }> {
   const content = await readFile(file).catch((error: unknown) => {
     throw new FuelImageError('USAGE', `--keyring ${file}: ${(error as Error).message}`, { cause: error });
   });
-  const target = `${HELPER.control}/keyring.gpg`;
-  if (!content.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP')) {
-    await session.write(HELPER.control, [{ name: 'keyring.gpg', content }]);
-    return target;
-  }
-  await session.write(HELPER.control, [{ name: 'keyring.asc', content }]);
-  await session.run('keyring', ['gpg', '--batch', '--yes', '--dearmor', '--output', target, `${HELPER.control}/keyring.asc`]);
-  return target;
+  const user = `${HELPER.control}/keyring.gpg`;
+  const combined = `${HELPER.control}/combined.gpg`;
+  const armoured = content.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP');
+  await session.write(HELPER.control, [{ name: armoured ? 'keyring.asc' : 'keyring.gpg', content }]);
+  if (armoured) await session.run('keyring', ['gpg', '--batch', '--yes', '--dearmor', '--output', user, `${HELPER.control}/keyring.asc`]);
+  await session.run('keyring', ['bash', '-c', 'cat -- "$1" "$2" > "$3"', 'combine-keyring', defaultKeyring(family), user, combined]);
+  return { combined, user };
 }

@@ -1,11 +1,12 @@
-import { classifyUpdateFailure } from '../apt/failures.js';
+import { readUpdateOutput, type UpdateReport } from '../apt/failures.js';
 import { pinPreferences } from '../apt/pins.js';
-import { groupRepos, repoLabel } from '../apt/release-files.js';
+import { groupRepos, releaseListNames, releaseListsIndex, releaseSignature, repoLabel, repoOfUrl } from '../apt/release-files.js';
 import { sourcesList } from '../apt/target-files.js';
 import { FuelImageError } from '../errors.js';
 import { ATTEMPT_TIMEOUT_SECONDS, classifyTimeout, withTimeout } from '../helper/attempt-timeout.js';
 import { redactSecrets } from '../log/redact.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
+import { aptUpdateArgs, type AptFeatures } from '../release/apt-features.js';
 import type { StageContext } from './stage-context.js';
 
 const LISTS = `${HELPER.target}/var/lib/apt/lists`;
@@ -17,38 +18,48 @@ export interface RepoState {
 }
 
 /**
- * `apt-get update`, then a label of its own on each pinned repo's Release
- * file (in the helper) and the pins that use it. Unsigned repos are trusted
- * only with --allow-unsigned, each named in a warning; otherwise the build
- * stops and names them.
+ * `apt-get update` until every repo's indexes are in, then a label of its
+ * own on each pinned repo's Release file (in the helper) and the pins that
+ * use it. Unsigned repos are trusted only with --allow-unsigned, each named
+ * in a warning; otherwise the build stops and names them. Failures that no
+ * retry fixes (an expired Release file, a section the repo does not have, an
+ * untrusted key) stop the build at once; failed downloads are thrown to the
+ * caller's retry, so "package not found" is never reported from half the
+ * indexes.
  */
-export async function refreshIndexes(context: StageContext, state: RepoState): Promise<void> {
+export async function refreshIndexes(context: StageContext, state: RepoState, apt: AptFeatures): Promise<void> {
   const { session, plan, trust } = context;
   const { spec } = plan;
   for (let round = 1; ; round++) {
     await session.write(HELPER.target, [
       { name: 'etc/apt/sources.list.d/fuel-image.list', content: sourcesList(plan, { checkGpg: trust.checkGpg, trusted: state.trusted }) },
     ]);
-    try {
-      await session.chroot('apt-update', withTimeout(ATTEMPT_TIMEOUT_SECONDS.update, ['apt-get', 'update']), {
-        classify: (result) => classifyTimeout(result, 'apt-get update', ATTEMPT_TIMEOUT_SECONDS.update) ?? classifyUpdateFailure(result),
-      });
-      break;
-    } catch (error) {
-      const unsigned = error instanceof FuelImageError ? ((error.details.unsigned as string[] | undefined) ?? []) : [];
-      const repos = unsigned.flatMap((text) => matchRepos(context, text)).filter((i) => !state.trusted.has(i));
-      if (repos.length === 0 || round > 2) throw error;
+    const result = await session.chroot('apt-update', withTimeout(ATTEMPT_TIMEOUT_SECONDS.update, ['apt-get', 'update', ...aptUpdateArgs(apt)]), {
+      okExitCodes: [0, 100],
+      classify: (run) => classifyTimeout(run, 'apt-get update', ATTEMPT_TIMEOUT_SECONDS.update),
+    });
+    const report = readUpdateOutput(result.outputTail);
+    await failPermanently(context, report);
+    let unsigned = report.unsigned.flatMap((text) => matchRepos(context, text));
+    // Older apt only warns about unsigned repos: the lists directory tells.
+    if (unsigned.length === 0 && result.exitCode === 0 && trust.checkGpg && !apt.unsignedIsError) unsigned = await unsignedFromLists(context);
+    unsigned = unsigned.filter((i) => !state.trusted.has(i));
+    if (unsigned.length > 0) {
       if (!trust.allowUnsigned)
         throw new FuelImageError(
           'REPO_NOT_FOUND',
-          `${describe(context, repos)} without a signed Release file: check its uri and suite; if it is an unsigned repository, pass --allow-unsigned to trust it for this build`,
-          { cause: error },
+          `${describe(context, unsigned)} without a signed Release file: check its uri and suite; if it is an unsigned repository, pass --allow-unsigned to trust it for this build`,
         );
-      for (const index of repos) {
+      if (round > 2) throw new FuelImageError('REPO_NOT_FOUND', `${describe(context, unsigned)} still unsigned after being trusted: check its uri and suite`);
+      for (const index of unsigned) {
         session.logger.warn({ step: 'apt-update', repo: index }, `${describe(context, [index])} unsigned: trusted for this build (--allow-unsigned); nothing of it stays in the image`);
         state.trusted.add(index);
       }
+      continue;
     }
+    if (result.exitCode !== 0 || report.failedIndexes.length > 0 || report.incomplete)
+      throw new FuelImageError('NETWORK', `apt-get update: some index files failed to download:\n${redactSecrets(result.outputTail.split('\n').slice(-6).join('\n'))}`);
+    break;
   }
   const pinned = groupRepos(spec.repos).filter((group) => group.repos.some((i) => spec.repos[i]!.priority !== null));
   const unlabelled = new Set<number>();
@@ -59,10 +70,56 @@ export async function refreshIndexes(context: StageContext, state: RepoState): P
     for (const group of pinned) {
       if (!missing.has(repoLabel(group.index))) continue;
       for (const i of group.repos) unlabelled.add(i);
-      session.logger.warn({ step: 'label-repos', repos: group.repos }, `${describe(context, group.repos)} has no Release file: its pin falls back to the origin host`);
+      session.logger.warn({ step: 'label-repos', repos: group.repos }, `${group.repos.map((i) => describeOne(context, i)).join(', ')}: no Release file, so ${group.repos.length > 1 ? 'their pins fall' : 'its pin falls'} back to the origin host`);
     }
   }
   await session.write(HELPER.target, [{ name: 'etc/apt/preferences.d/fuel-image.pref', content: pinPreferences(spec.repos, unlabelled) }]);
+}
+
+/** Throws for what `apt-get update` said that no retry can fix. */
+async function failPermanently(context: StageContext, report: UpdateReport): Promise<void> {
+  const { plan, trust } = context;
+  const expired = report.expired[0];
+  if (expired && trust.checkValidUntil) {
+    const found = repoOfUrl(plan.spec.repos, expired.url);
+    const where = found ? describeOne(context, found.index) : redactSecrets(expired.url);
+    throw new FuelImageError(
+      'REPO_EXPIRED',
+      `${where}: its Release file expired (invalid since ${expired.since}): refresh the mirror, or pass --no-check-valid-until to build from it anyway`,
+    );
+  }
+  const component = report.missingComponents[0];
+  if (component) {
+    const repos = matchRepos(context, component.repo);
+    throw new FuelImageError('REPO_NOT_FOUND', `${repos.length > 0 ? describe(context, repos) : `"${redactSecrets(component.repo)}" is`} without the section "${component.component}": check the repo's section`);
+  }
+  if (report.untrustedKey)
+    throw new FuelImageError('REPO_NOT_FOUND', 'a repository is signed by a key the target does not trust: pass --keyring FILE or --no-check-gpg');
+  for (const failed of report.failedIndexes.filter((f) => f.notFound)) {
+    const found = repoOfUrl(plan.spec.repos, failed.url);
+    if (!found) continue;
+    // A 404 for an index the Release file lists is a mirror mid-sync (retried);
+    // one it does not list is a section the repo does not have.
+    if (!(await releaseListsIndexOf(context, found.index, found.path))) {
+      const repo = plan.spec.repos[found.index]!;
+      throw new FuelImageError('REPO_NOT_FOUND', `${describeOne(context, found.index)}: its Release file does not list ${found.path} (404): check its section "${repo.section}"`);
+    }
+  }
+}
+
+async function releaseListsIndexOf(context: StageContext, index: number, indexPath: string): Promise<boolean> {
+  const repo = context.plan.spec.repos[index]!;
+  for (const name of releaseListNames(repo)) {
+    const text = await context.session.run('read-release', ['cat', '--', `${LISTS}/${name}`], { okExitCodes: [0, 1] });
+    if (text.exitCode === 0) return releaseListsIndex(text.stdout, indexPath);
+  }
+  return false;
+}
+
+async function unsignedFromLists(context: StageContext): Promise<number[]> {
+  const listing = await context.session.run('list-indexes', ['ls', '-1', LISTS]);
+  const names = new Set(listing.stdout.split('\n').map((n) => n.trim()));
+  return context.plan.spec.repos.flatMap((repo, i) => (releaseSignature(repo, names) === 'signed' ? [] : [i]));
 }
 
 /** apt names a repo as "uri suite Release": find which of ours it is. */
@@ -72,7 +129,10 @@ function matchRepos({ plan }: StageContext, text: string): number[] {
   return plan.spec.repos.flatMap((repo, i) => (strip(repo.uri) === strip(uri) && strip(repo.suite) === strip(suite) ? [i] : []));
 }
 
-function describe({ plan }: StageContext, indexes: number[]): string {
-  const names = indexes.map((i) => `repos[${i}] "${plan.spec.repos[i]!.name}" (${redactSecrets(plan.spec.repos[i]!.uri)})`);
-  return `${names.join(', ')} ${indexes.length > 1 ? 'are' : 'is'}`;
+function describeOne({ plan }: StageContext, index: number): string {
+  return `repos[${index}] "${plan.spec.repos[index]!.name}" (${redactSecrets(plan.spec.repos[index]!.uri)})`;
+}
+
+function describe(context: StageContext, indexes: number[]): string {
+  return `${indexes.map((i) => describeOne(context, i)).join(', ')} ${indexes.length > 1 ? 'are' : 'is'}`;
 }

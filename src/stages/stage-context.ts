@@ -13,6 +13,10 @@ export interface TrustOptions {
   checkGpg: boolean;
   /** Trust repos found unsigned (named in a warning) instead of failing. */
   allowUnsigned: boolean;
-  /** A user-supplied keyring: its path inside the helper. */
+  /** Refuse Release files past their Valid-Until (off: --no-check-valid-until). */
+  checkValidUntil: boolean;
+  /** With a user-supplied keyring: the family's plus the user's, for debootstrap. */
   keyringPath?: string;
+  /** With a user-supplied keyring: the user's alone, added to apt's in the target. */
+  aptKeyringPath?: string;
 }

@@ -26,7 +26,11 @@ export function helperEnv(spec: Spec): string[] {
   return [...BASE_ENV, ...proxyEnv(spec), `WGETRC=${helperScript('wgetrc')}`];
 }
 
-/** For processes in the target: the same, plus eatmydata preloaded (the library sits at the same path in the target). */
-export function targetEnv(spec: Spec): string[] {
-  return [...BASE_ENV, ...proxyEnv(spec), `LD_PRELOAD=${HELPER.eatmydata}`];
+/**
+ * For processes in the target: the same, plus eatmydata preloaded (the
+ * library sits at the same path in the target) unless the target's libc
+ * cannot load it (second-stage.sh tells; dpkg's unsafe-io stands in).
+ */
+export function targetEnv(spec: Spec, preloadEatmydata = true): string[] {
+  return [...BASE_ENV, ...proxyEnv(spec), ...(preloadEatmydata ? [`LD_PRELOAD=${HELPER.eatmydata}`] : [])];
 }

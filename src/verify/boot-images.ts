@@ -12,7 +12,7 @@ After=multi-user.target
 
 [Service]
 Type=oneshot
-ExecStart=/bin/sh -c 'echo "${BOOT_MARKER}" > /dev/ttyS0; systemctl --no-block poweroff'
+ExecStart=/bin/sh -c 'echo "${BOOT_MARKER} ssh=$$(systemctl is-active ssh.service) hostkeys=$$(ls /etc/ssh/ssh_host_*_key 2>/dev/null | wc -l)" > /dev/ttyS0; systemctl --no-block poweroff'
 
 [Install]
 WantedBy=multi-user.target
@@ -76,7 +76,8 @@ export async function bootImages(session: HelperSession, disk: BootDisk, timeout
   for (const part of layout)
     await session.run('boot: write partition', ['dd', `if=${part.raw}`, `of=${diskPath}`, 'bs=1M', `seek=${part.startMiB}`, 'conv=notrunc,sparse', 'status=none']);
 
-  let seen = false;
+  // The marker line also says whether sshd is up and how many host keys the node made.
+  let seen: string | undefined;
   const started = Date.now();
   const qemu = await session.run(
     'boot: qemu',
@@ -86,10 +87,10 @@ export async function bootImages(session: HelperSession, disk: BootDisk, timeout
       '-append', `root=${rootDevice} ro console=ttyS0 panic=-1`,
       '-drive', `file=${diskPath},format=raw,if=virtio`,
     ],
-    { okExitCodes: [0, 124], onLine: (line) => (seen ||= line.includes(BOOT_MARKER)) },
+    { okExitCodes: [0, 124], onLine: (line) => (seen ??= line.includes(BOOT_MARKER) ? line.slice(line.indexOf(BOOT_MARKER) + BOOT_MARKER.length).trim() : undefined) },
   );
   const seconds = Math.round((Date.now() - started) / 1000);
-  if (seen) return { check: 'boot', ok: true, detail: `kernel ${version} reached multi-user.target in ${seconds} s` };
+  if (seen !== undefined) return { check: 'boot', ok: true, detail: `kernel ${version} reached multi-user.target in ${seconds} s (${seen})` };
   if (qemu.exitCode === 124) return { check: 'boot', ok: false, detail: `no marker within ${timeoutSeconds} s; console: ${qemu.outputTail.split('\n').slice(-5).join(' | ')}` };
   throw new FuelImageError('STEP_FAILED', `QEMU stopped without the boot marker: ${qemu.outputTail.split('\n').slice(-8).join('\n')}`);
 }

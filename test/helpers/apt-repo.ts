@@ -33,7 +33,7 @@ export async function makeDeb(work: string, pkg: TestPackage): Promise<string> {
  * Writes a repository under `dir`. `flat`: Packages and Release at the top
  * (used as "deb uri ./"); otherwise dists/<suite>/main/binary-amd64/.
  */
-export async function writeRepo(dir: string, packages: TestPackage[], options: { flat: boolean; suite: string; origin: string }): Promise<void> {
+export async function writeRepo(dir: string, packages: TestPackage[], options: { flat: boolean; suite: string; origin: string; validUntil?: Date }): Promise<void> {
   const work = path.join(dir, '.build');
   const indexDir = options.flat ? dir : path.join(dir, 'dists', options.suite, 'main', 'binary-amd64');
   const releaseDir = options.flat ? dir : path.join(dir, 'dists', options.suite);
@@ -59,6 +59,7 @@ export async function writeRepo(dir: string, packages: TestPackage[], options: {
     `Suite: ${options.suite}`,
     `Codename: ${options.suite}`,
     `Date: ${date}`,
+    ...(options.validUntil ? [`Valid-Until: ${options.validUntil.toUTCString()}`] : []),
     'Architectures: amd64 all',
     ...(options.flat ? [] : ['Components: main']),
     'MD5Sum:',
@@ -72,3 +73,20 @@ export async function writeRepo(dir: string, packages: TestPackage[], options: {
 
 const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * Signs a dists-style repo's Release as InRelease with a key made for the
+ * test (in its own GNUPGHOME, no passphrase) and returns the public key as a
+ * binary keyring for --keyring.
+ */
+export async function signRepo(dir: string, suite: string, work: string): Promise<string> {
+  const home = path.join(work, 'gnupg');
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const gpg = (args: string[]) => execa('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args]);
+  await gpg(['--quick-gen-key', 'fuel-image test repo <tests@example.invalid>', 'rsa2048', 'sign', '1d']);
+  const release = path.join(dir, 'dists', suite, 'Release');
+  await gpg(['--yes', '--clearsign', '--digest-algo', 'SHA256', '--output', path.join(dir, 'dists', suite, 'InRelease'), release]);
+  const keyring = path.join(work, 'test-repo.gpg');
+  await gpg(['--yes', '--output', keyring, '--export']);
+  return keyring;
+}

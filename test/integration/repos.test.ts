@@ -73,11 +73,12 @@ describe('repositories, pins and a flaky mirror', () => {
     assert.equal(await dpkgVersion(raw), '2.0');
   });
 
-  it('a proxy failing a third of requests and a 12-request outage (503s, dropped connections) still gives the same image', async () => {
+  it('a pinned repo behind a proxy failing a third of requests and a 12-request outage (503s, dropped connections) still gives the same image, the pin holding', async () => {
     const proxy = await startFlakyProxy({ failShare: 0.3, seed: 42, allowHosts: [new URL(testMirror()).hostname, '127.0.0.1'], outage: { from: 40, count: 12 } });
     let flaky;
     try {
-      flaky = await build('flaky', spec('flaky', null, { proxies: { protocols: { http: proxy.url }, direct_repo_addr_list: [] } }));
+      // Every repo goes through the proxy: retried `apt-get update`s meet Release files the build relabelled.
+      flaky = await build('flaky', spec('flaky', 1001, { proxies: { protocols: { http: proxy.url }, direct_repo_addr_list: [] } }));
     } finally {
       await proxy.close();
     }
@@ -85,14 +86,14 @@ describe('repositories, pins and a flaky mirror', () => {
     assert.equal(proxy.stats.refused, 0);
     const log = await readFile(flaky.log, 'utf8');
     assert.match(log, /attempt \d+ failed, retrying/, 'the log shows the retries');
-    assert.equal(await dpkgVersion(flaky.raw), '2.0');
+    assert.equal(await dpkgVersion(flaky.raw), '1.0', 'the pin held');
 
     // Same files with the same content as the undisturbed build, except what differs between any two builds.
     const volatile = (rel: string) =>
       /^\/(var\/log|var\/cache|var\/lib\/apt|var\/lib\/dpkg\/.*-old$|etc\/(shadow|gshadow)-?$|etc\/ssh\/ssh_host_|lost\+found|dev)/.test(rel.slice(0)) ||
       rel === '/etc/ld.so.cache';
     const trees = await Promise.all(
-      ['unpinned', 'flaky'].map(async (name) => {
+      ['pinned', 'flaky'].map(async (name) => {
         const target = path.join(dir, `${name}-tree`);
         await mkdir(target);
         await extractImage(builds[name]!.raw, target);
@@ -112,6 +113,18 @@ describe('repositories, pins and a flaky mirror', () => {
     assert.equal(run.exitCode, 1);
     assert.equal(run.result.code, 'REPO_NOT_FOUND');
     assert.match(run.result.message, /no-such-mirror/);
+    assert.doesNotMatch(await readFile(log, 'utf8'), /retrying/);
+  });
+
+  it('a section the repo does not have fails without retrying, naming the repo and the section', async () => {
+    const bad = spec('bad-section', null);
+    bad.repos[1] = { ...bad.repos[1], section: 'nosuch' };
+    await mkdir(bad.output);
+    const log = path.join(dir, 'bad-section.log');
+    const run = await runCli([JSON.stringify(bad), '--allow-unsigned', '--log-file', log]);
+    assert.equal(run.exitCode, 1, run.stderr.slice(-2000));
+    assert.equal(run.result.code, 'REPO_NOT_FOUND');
+    assert.match(run.result.message, /mos-updates.*"nosuch"/);
     assert.doesNotMatch(await readFile(log, 'utf8'), /retrying/);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aptListFileName, groupRepos, releaseListNames } from '../../src/apt/release-files.js';
+import { aptListFileName, groupRepos, releaseListNames, releaseListsIndex, releaseSignature, repoOfUrl } from '../../src/apt/release-files.js';
 import { pinPreferences } from '../../src/apt/pins.js';
 import type { Repo } from '../../src/input/schema.js';
 
@@ -29,5 +29,28 @@ describe('per-repo pins', () => {
     assert.match(prefs, /Pin: release l=fuel-image-repo-0,c=restricted\nPin-Priority: 1050/);
     assert.doesNotMatch(prefs, /origin/);
     assert.match(pinPreferences(repos, new Set([1])), /Pin: origin "h"\nPin-Priority: 500/);
+  });
+
+  it('finds the repo and the index path behind a URL apt failed to fetch', () => {
+    const repos = [repo('http://u:pw@h/debian', 'bookworm', 'main'), repo('http://h/flat', './', '')];
+    assert.deepEqual(repoOfUrl(repos, 'http://h/debian/dists/bookworm/main/binary-amd64/Packages.xz'), { index: 0, path: 'main/binary-amd64/Packages.xz' });
+    assert.deepEqual(repoOfUrl(repos, 'http://h/flat/./Packages'), { index: 1, path: 'Packages' });
+    assert.deepEqual(repoOfUrl(repos, 'http://h/flat/Packages'), { index: 1, path: 'Packages' });
+    assert.equal(repoOfUrl(repos, 'http://other/debian/dists/bookworm/main/binary-amd64/Packages'), undefined);
+  });
+
+  it('tells an index the Release file lists (a mirror mid-sync) from one it does not (a wrong section)', () => {
+    const release = 'Origin: Debian\nSHA256:\n 0123 4567 main/binary-amd64/Packages.xz\n 89ab 100 main/binary-amd64/Release\n';
+    assert.ok(releaseListsIndex(release, 'main/binary-amd64/Packages'));
+    assert.ok(releaseListsIndex(release, 'main/binary-amd64/Packages.gz'));
+    assert.ok(!releaseListsIndex(release, 'nosuch/binary-amd64/Packages.xz'));
+  });
+
+  it('tells signed, unsigned and missing Release files from the lists directory (apt before 1.5 only warns)', () => {
+    const r = repo('http://h/debian', 'trusty', 'main');
+    assert.equal(releaseSignature(r, new Set(['h_debian_dists_trusty_InRelease'])), 'signed');
+    assert.equal(releaseSignature(r, new Set(['h_debian_dists_trusty_Release', 'h_debian_dists_trusty_Release.gpg'])), 'signed');
+    assert.equal(releaseSignature(r, new Set(['h_debian_dists_trusty_Release'])), 'unsigned');
+    assert.equal(releaseSignature(r, new Set()), 'missing');
   });
 });

@@ -7,13 +7,15 @@ import { renderMetadata } from '../../src/output/metadata.js';
 import { parseSpec } from '../../src/input/read-spec.js';
 import { blueprintSpec } from '../helpers/specs.js';
 
+const tree = { sshd: true, grubInstall: true, grubMkconfig: true, ifupdown: true };
+
 describe('metadata', () => {
   it('has exactly the contract keys for os, packages, repos and images', () => {
     const plan = planBuild(parseSpec(JSON.stringify(blueprintSpec())));
     const packed = plan.images.map((image, i) => ({ image, rawSize: 100 + i, rawMd5: 'a'.repeat(32), containerSize: 50 + i, containerMd5: 'b'.repeat(32) }));
     const doc = YAML.parse(
-      renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: { bash: '4.2' } }, packed, {
-        version: '0', helperImage: 'h', buildKey: 'x', durationSeconds: 1, builtAt: 'now',
+      renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: { bash: '4.2' }, tree }, packed, {
+        warnings: [], version: '0', helperImage: 'h', buildKey: 'x', durationSeconds: 1, builtAt: 'now',
       }),
     );
     assert.deepEqual(doc.os, { name: 'Ubuntu', major: 12, minor: 4 });
@@ -28,7 +30,7 @@ describe('metadata', () => {
   it('keeps md5s that look like numbers as strings', () => {
     const plan = planBuild(parseSpec(JSON.stringify(blueprintSpec())));
     const packed = plan.images.map((image) => ({ image, rawSize: 1, rawMd5: '0'.repeat(32), containerSize: 1, containerMd5: '1234e5678901234567890123456789012'.slice(0, 32) }));
-    const doc = YAML.parse(renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: {} }, packed, { version: '0', helperImage: 'h', buildKey: 'x', durationSeconds: 1, builtAt: 'now' }));
+    const doc = YAML.parse(renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: {}, tree }, packed, { warnings: [], version: '0', helperImage: 'h', buildKey: 'x', durationSeconds: 1, builtAt: 'now' }));
     assert.equal(doc.images[0].raw_md5, '0'.repeat(32));
     assert.equal(typeof doc.images[0].container_md5, 'string');
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyInstallFailure, classifyUpdateFailure } from '../../src/apt/failures.js';
+import { classifyInstallFailure, readUpdateOutput } from '../../src/apt/failures.js';
 import { proxyEnv } from '../../src/stages/target-env.js';
 import { pinPreferences } from '../../src/apt/pins.js';
 import { planBuild } from '../../src/plan/plan-build.js';
@@ -50,13 +50,33 @@ describe('apt failures that no retry fixes', () => {
 
   it('leaves network trouble to the retry', () => {
     assert.equal(classifyInstallFailure(result('E: Failed to fetch http://m/pool/a.deb  Connection failed')), undefined);
-    assert.equal(classifyUpdateFailure(result('E: Failed to fetch http://m/dists/x/InRelease  503  Service Unavailable')), undefined);
-    assert.equal(classifyUpdateFailure(result('Hash Sum mismatch')), undefined);
   });
+});
 
-  it('names a repo without a Release file', () => {
-    const error = classifyUpdateFailure(result("E: The repository 'http://m/d nosuch Release' does not have a Release file."));
-    assert.equal(error?.code, 'REPO_NOT_FOUND');
-    assert.match(error!.message, /http:\/\/m\/d nosuch/);
+describe('what apt-get update said', () => {
+  it('reads unsigned repos, expired Release files, missing components and failed indexes, in the words of old and new apt', () => {
+    const report = readUpdateOutput(
+      [
+        "E: The repository 'http://m/d nosuch Release' does not have a Release file.",
+        "W: The repository 'http://m/flat ./ Release' is not signed.",
+        'E: Release file for http://m/debian/dists/forky/InRelease is expired (invalid since 20d 6h 24min 47s). Updates for this repository will not be applied.',
+        "W: Skipping acquire of configured file 'nosuch/binary-amd64/Packages' as repository 'http://m/debian bookworm InRelease' doesn't have the component 'nosuch' (component misspelt in sources.list?)",
+        'W: Failed to fetch http://m/debian/dists/bookworm/main/binary-amd64/Packages.xz  404  Not Found [IP: 127.0.0.1 80]',
+        'E: Failed to fetch http://m/debian/dists/bookworm/contrib/binary-amd64/Packages  503  Service Unavailable',
+        'E: Failed to fetch http://m/debian/dists/bookworm/InRelease  503  Service Unavailable',
+        'W: Some index files failed to download. They have been ignored, or old ones used instead.',
+      ].join('\n'),
+    );
+    assert.deepEqual(report.unsigned, ['http://m/d nosuch', 'http://m/flat ./']);
+    assert.deepEqual(report.expired, [{ url: 'http://m/debian/dists/forky/InRelease', since: '20d 6h 24min 47s' }]);
+    assert.deepEqual(report.missingComponents, [{ repo: 'http://m/debian bookworm', component: 'nosuch' }]);
+    // Release files are the unsigned/missing case above, not an index failure.
+    assert.deepEqual(report.failedIndexes, [
+      { url: 'http://m/debian/dists/bookworm/main/binary-amd64/Packages.xz', notFound: true },
+      { url: 'http://m/debian/dists/bookworm/contrib/binary-amd64/Packages', notFound: false },
+    ]);
+    assert.equal(report.incomplete, true);
+    assert.equal(report.untrustedKey, false);
+    assert.equal(readUpdateOutput('Hit:1 http://m/debian bookworm InRelease\nReading package lists...').incomplete, false);
   });
 });

@@ -1,11 +1,17 @@
 #!/bin/bash
-# After the install: the real update-initramfs back, one initramfs per
-# installed kernel, and the target's /proc and /sys unmounted.
+# After the install: the real update-initramfs (and initctl) back, one
+# initramfs per installed kernel, and the target's /proc and /sys unmounted.
+#   finish-install.sh TARGET upstart|systemd
 set -euo pipefail
 t=${1:?target directory}
+init=${2:-systemd}
 
 rm -f "$t/usr/sbin/update-initramfs"
 chroot "$t" dpkg-divert --local --rename --divert /usr/sbin/update-initramfs.fuel-image --remove /usr/sbin/update-initramfs >/dev/null
+if [ "$init" = upstart ]; then
+  rm -f "$t/sbin/initctl"
+  chroot "$t" dpkg-divert --local --rename --divert /sbin/initctl.fuel-image --remove /sbin/initctl >/dev/null
+fi
 
 if [ -x "$t/usr/sbin/update-initramfs" ] && [ -d "$t/lib/modules" ]; then
   for dir in "$t"/lib/modules/*/; do

@@ -30,6 +30,8 @@ count=$(dumpe2fs -h "$raw" 2>/dev/null | sed -n 's/^Block count:[[:space:]]*//p'
 # resize2fs shrinks the filesystem, not the file holding it.
 truncate -s $(( count * block )) "$raw"
 e2fsck -fn "$raw" >&2
+# What mke2fs really turned on, for the builder to check against its table.
+echo "features $(dumpe2fs -h "$raw" 2>/dev/null | sed -n 's/^Filesystem features:[[:space:]]*//p')"
 
 raw_size=$(stat -c %s "$raw")
 if [ "$container" = gzip ]; then
