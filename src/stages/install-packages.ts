@@ -51,6 +51,8 @@ async function setRootPassword({ session, plan }: StageContext): Promise<void> {
   try {
     await session.chroot('root-password', encrypted ? ['chpasswd', '-e'] : ['chpasswd'], { stdin: `root:${encrypted ? hash : password}\n` });
   } catch (error) {
+    // An interrupt stays an interrupt; any other failure is told without the step's output (it may echo the input).
+    if (error instanceof FuelImageError && (error.code === 'ABORTED' || error.code === 'ENGINE_UNREACHABLE')) throw error;
     throw new FuelImageError('STEP_FAILED', 'setting the root password failed', { cause: error instanceof FuelImageError ? undefined : error });
   }
 }

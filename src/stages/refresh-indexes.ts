@@ -59,7 +59,7 @@ export async function refreshIndexes(context: StageContext, state: RepoState): P
     for (const group of pinned) {
       if (!missing.has(repoLabel(group.index))) continue;
       for (const i of group.repos) unlabelled.add(i);
-      session.logger.warn({ step: 'label-repos', repos: group.repos }, `${describe(context, group.repos)} has no Release file: its pin falls back to the origin host`);
+      session.logger.warn({ step: 'label-repos', repos: group.repos }, `${group.repos.map((i) => describeOne(context, i)).join(', ')}: no Release file, so ${group.repos.length > 1 ? 'their pins fall' : 'its pin falls'} back to the origin host`);
     }
   }
   await session.write(HELPER.target, [{ name: 'etc/apt/preferences.d/fuel-image.pref', content: pinPreferences(spec.repos, unlabelled) }]);
@@ -72,7 +72,10 @@ function matchRepos({ plan }: StageContext, text: string): number[] {
   return plan.spec.repos.flatMap((repo, i) => (strip(repo.uri) === strip(uri) && strip(repo.suite) === strip(suite) ? [i] : []));
 }
 
-function describe({ plan }: StageContext, indexes: number[]): string {
-  const names = indexes.map((i) => `repos[${i}] "${plan.spec.repos[i]!.name}" (${redactSecrets(plan.spec.repos[i]!.uri)})`);
-  return `${names.join(', ')} ${indexes.length > 1 ? 'are' : 'is'}`;
+function describeOne({ plan }: StageContext, index: number): string {
+  return `repos[${index}] "${plan.spec.repos[index]!.name}" (${redactSecrets(plan.spec.repos[index]!.uri)})`;
+}
+
+function describe(context: StageContext, indexes: number[]): string {
+  return `${indexes.map((i) => describeOne(context, i)).join(', ')} ${indexes.length > 1 ? 'are' : 'is'}`;
 }
