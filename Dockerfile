@@ -2,27 +2,44 @@
 # through its socket, e.g. inside Fuel's MCollective container or with
 # `docker compose run fuel-image SPEC`. The helper it starts is a separate image.
 #
-# Node 20 is needed; Debian trixie ships it. The base is made locally like the
+# Node 20.12 or later is needed; Debian trixie ships it (bookworm's Node 18
+# builds the image, but is unsupported). The base is made locally like the
 # helper's (no registry):  SUITE=trixie bash images/base/make-base.sh
 # Where a registry is reachable, --build-arg BASE_IMAGE=node:20-bookworm-slim works too.
 ARG BASE_IMAGE=fuel-image-base:trixie
-FROM ${BASE_IMAGE}
-
+FROM ${BASE_IMAGE} AS node
 RUN if ! command -v node >/dev/null; then \
       apt-get update \
-      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm ca-certificates \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs ca-certificates \
       && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
     fi
 
-WORKDIR /opt/fuel-image
-# node_modules comes from the checkout (`npm ci` first), pruned to production
+# Compiles src/ into dist/ with the checkout's node_modules (`npm ci` first;
+# typescript is a dev dependency), then prunes them to production
 # dependencies offline: building this image needs no npm registry either.
+FROM node AS build
+RUN if ! command -v npm >/dev/null; then \
+      apt-get update \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm \
+      && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
+    fi
+WORKDIR /opt/fuel-image
 COPY package.json package-lock.json ./
 COPY node_modules node_modules
-RUN npm prune --omit=dev --offline --no-audit --no-fund
-COPY tsconfig.json ./
-COPY bin bin
+COPY tsconfig.json tsconfig.build.json ./
 COPY src src
+RUN npm run build \
+    && npm prune --omit=dev --offline --no-audit --no-fund \
+    && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
+
+# What runs: compiled JavaScript and production dependencies only (no npm,
+# TypeScript, tsx or esbuild).
+FROM node
+WORKDIR /opt/fuel-image
+COPY --from=build /opt/fuel-image/package.json ./
+COPY --from=build /opt/fuel-image/node_modules node_modules
+COPY --from=build /opt/fuel-image/dist dist
+COPY bin bin
 COPY images images
 COPY examples examples
 
