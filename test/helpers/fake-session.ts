@@ -24,7 +24,7 @@ import { HELPER } from '../../src/plan/helper-paths.js';
  * the helper to do and feed it the output the helper's scripts would print.
  */
 
-export type CallKind = 'run' | 'chroot' | 'runNetwork' | 'write' | 'read' | 'copyOut' | 'writeHostFile' | 'retry' | 'remove';
+export type CallKind = 'run' | 'chroot' | 'runNetwork' | 'write' | 'read' | 'copyOut' | 'writeHostFile' | 'retry' | 'remove' | 'setTargetEnv';
 
 export interface FakeCall {
   kind: CallKind;
@@ -36,7 +36,12 @@ export interface FakeCall {
   execArgv?: string[];
   /** The options the stage passed, as given. */
   options?: unknown;
-  /** The environment the command would get: 'helper', 'target' or an explicit list. */
+  /**
+   * The environment the command would get: 'helper', 'target' or an explicit
+   * list. Once the stage has called `setTargetEnv`, a command given the
+   * target's environment records that list instead of 'target' (as the real
+   * session would resolve it). setTargetEnv: the list it was given.
+   */
   env?: StepOptions['env'];
   /** runNetwork and retry: the attempt's number (1 = first). */
   attempt?: number;
@@ -90,6 +95,8 @@ export class FakeSession implements HelperSession {
   /** The helper's files as written through `write`/`writeHostFile` (or seeded by the test): absolute path -> content. */
   readonly files = new Map<string, string | Buffer>();
   removed = false;
+  /** The target's environment as last set by `setTargetEnv` (undefined: the session's initial one, recorded as 'target'). */
+  targetEnv: string[] | undefined;
   private readonly responders: Responder[] = [];
   private readonly retryOptions: RetryOptions;
 
@@ -146,12 +153,12 @@ export class FakeSession implements HelperSession {
   }
 
   run(name: string, argv: string[], options: StepOptions = {}): Promise<ExecResult> {
-    return this.exec({ kind: 'run', name, argv, execArgv: argv, options, env: options.env ?? 'helper' }, options);
+    return this.exec({ kind: 'run', name, argv, execArgv: argv, options, env: this.resolveEnv(options.env ?? 'helper') }, options);
   }
 
   chroot(name: string, argv: string[], options: StepOptions = {}): Promise<ExecResult> {
     const env = options.env ?? 'target';
-    return this.exec({ kind: 'chroot', name, argv, execArgv: ['chroot', HELPER.target, ...argv], options, env }, { ...options, env });
+    return this.exec({ kind: 'chroot', name, argv, execArgv: ['chroot', HELPER.target, ...argv], options, env: this.resolveEnv(env) }, { ...options, env });
   }
 
   runNetwork(name: string, argv: string[], options: NetworkStepOptions): Promise<ExecResult> {
@@ -161,7 +168,7 @@ export class FakeSession implements HelperSession {
     return this.retryAttempts(name, async (attempt) => {
       if (attempt > 1 && beforeRetry) await beforeRetry();
       return this.exec(
-        { kind: 'runNetwork', name, argv, execArgv, options, env, attempt },
+        { kind: 'runNetwork', name, argv, execArgv, options, env: this.resolveEnv(env), attempt },
         { ...step, env, classify: async (result) => classifyTimeout(result, what, timeoutSeconds) ?? (await step.classify?.(result)) },
       );
     });
@@ -208,6 +215,17 @@ export class FakeSession implements HelperSession {
   async remove(): Promise<void> {
     this.calls.push({ kind: 'remove' });
     this.removed = true;
+  }
+
+  /** Recorded as a call; later commands given the target's environment get this list (a copy: the caller's array may change). */
+  setTargetEnv(env: string[]): void {
+    this.targetEnv = [...env];
+    this.calls.push({ kind: 'setTargetEnv', env: [...env] });
+  }
+
+  /** What the real session would resolve an env option to: 'target' becomes the list set by `setTargetEnv`, if any. */
+  private resolveEnv(env: NonNullable<StepOptions['env']>): NonNullable<StepOptions['env']> {
+    return env === 'target' && this.targetEnv ? [...this.targetEnv] : env;
   }
 
   private retryAttempts<T>(name: string, attempt: (attemptNumber: number) => Promise<T>): Promise<T> {

@@ -96,6 +96,14 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
     assert.equal(await statInImage(rootImg(), '/.fuel-image'), undefined);
     assert.equal((await debugfs(rootImg(), 'cat /etc/machine-id')).trim(), '');
     assert.equal((await debugfs(rootImg(), 'cat /etc/hostname')).trim(), 'localhost');
+    // Every node makes its own on first boot.
+    assert.deepEqual((await listDir(rootImg(), '/etc/ssh')).filter((e) => /^ssh_host_/.test(e.name)), []);
+    assert.match(await debugfs(rootImg(), 'cat /etc/systemd/system/fuel-image-ssh-keygen.service'), /^Before=ssh\.service/m);
+  });
+
+  it('warns about nothing the node agent needs: grub and ifupdown are in the example', () => {
+    assert.deepEqual(run.result.warnings, []);
+    assert.equal(meta.fuel_image.feature_set, 'compatible');
   });
 
   it('writes metadata whose md5s and sizes match the files', async () => {

@@ -8,11 +8,13 @@ import { FuelImageError, interruptedBy } from '../../src/errors.js';
 import { parseSpec } from '../../src/input/read-spec.js';
 import { helperScript } from '../../src/plan/helper-paths.js';
 import { planBuild, type BuildPlan } from '../../src/plan/plan-build.js';
+import { aptFeatures } from '../../src/release/apt-features.js';
 import { bootstrapRootfs } from '../../src/stages/bootstrap-rootfs.js';
-import { inspectTarget, parseTargetReport } from '../../src/stages/inspect-target.js';
+import { inspectTarget, parseTargetReport, type TargetFacts } from '../../src/stages/inspect-target.js';
 import { installPackages } from '../../src/stages/install-packages.js';
 import { cleanTarget, makeImages } from '../../src/stages/make-images.js';
 import { prepareKeyring } from '../../src/stages/prepare-keyring.js';
+import { probeRelease, type ReleaseProbe } from '../../src/stages/probe-release.js';
 import { refreshIndexes, type RepoState } from '../../src/stages/refresh-indexes.js';
 import type { StageContext, TrustOptions } from '../../src/stages/stage-context.js';
 import { helperEnv, targetEnv } from '../../src/stages/target-env.js';
@@ -25,11 +27,28 @@ import { UNIT_MIRROR, unitSpec } from '../helpers/specs.js';
  * the helper's scripts print (images/helper/scripts). No Docker.
  */
 
-const plan = (overrides: Record<string, unknown> = {}): BuildPlan => planBuild(parseSpec(JSON.stringify(unitSpec(overrides))));
+const plan = (overrides: Record<string, unknown> = {}, options: Parameters<typeof planBuild>[1] = {}): BuildPlan =>
+  planBuild(parseSpec(JSON.stringify(unitSpec(overrides))), options);
 
 function context(fake: FakeSession, buildPlan: BuildPlan, trust: Partial<TrustOptions> = {}): StageContext {
-  return { session: fake, plan: buildPlan, trust: { checkGpg: true, allowUnsigned: false, ...trust } };
+  return { session: fake, plan: buildPlan, trust: { checkGpg: true, allowUnsigned: false, checkValidUntil: true, ...trust } };
 }
+
+/** What probeRelease found for bookworm with a debootstrap that knows it. */
+const DEBIAN: ReleaseProbe = { family: 'debian' };
+/** The target's apt as prepare-target.sh reports it (bookworm's by default), eatmydata preloaded. */
+const prepared = (apt = '2.6.1', eatmydata: 'active' | 'inactive' = 'active') => ({ stdout: `apt ${apt}\neatmydata ${eatmydata}\n` });
+/** A session whose prepare-target.sh reports a bookworm target (installPackages needs the apt line). */
+const targetFake = (apt?: string) => new FakeSession().on('prepare-target', prepared(apt));
+const NEW_APT = aptFeatures('2.6.1');
+const OLD_APT = aptFeatures('1.0.1ubuntu2');
+
+/** inspect-target.sh's findings: nothing in the tree unless given. */
+const facts = (tree: Partial<TargetFacts['tree']> = {}, installed: Record<string, string> = {}): TargetFacts => ({
+  os: { name: 'Debian', major: 12, minor: 10 },
+  installed,
+  tree: { sshd: false, grubInstall: false, grubMkconfig: false, ifupdown: false, ...tree },
+});
 
 /** The error a promise rejects with (fails the test if it resolves). */
 async function failure(promise: Promise<unknown>): Promise<FuelImageError> {
