@@ -97,8 +97,9 @@ every check passes; failures name the image and the check.
       --boot-timeout S   give up booting after S seconds (default 600)
 
 gc: removes what killed builds left behind (after SIGKILL, a lost engine
-connection): helper containers found by their label whose builder process is
-gone (--all: every fuel-image helper; only when no build runs), and staging
+connection): helper containers (label org.openstack.fuel-image.role=helper)
+whose builder process is gone (--all: every helper, and no other container;
+only when no build runs), and staging
 directories in the OUTPUT_DIRs given. --dry-run lists without removing.
 Builds also sweep dead builders' helpers when they start.
 

@@ -6,7 +6,7 @@ import { HELPER } from '../plan/helper-paths.js';
 import { copyFileOut, putFiles, putHostFile, type ArchiveFile, type CopiedFile } from './archive.js';
 import { classifyTimeout, withTimeout } from './attempt-timeout.js';
 import { execCommand, type ExecResult } from './exec-command.js';
-import { buildLabels, LABEL } from './labels.js';
+import { buildLabels, HELPER_ROLE, LABEL } from './labels.js';
 import { retryStep, type RetryOptions } from './retry-policy.js';
 import { ownerId } from './sweep-helpers.js';
 
@@ -94,7 +94,7 @@ export async function startHelperSession(docker: Docker, options: StartSessionOp
     Image: options.image,
     name: `fuel-image-${options.buildId}`,
     Cmd: ['sleep', 'infinity'],
-    Labels: { ...buildLabels(options.buildId, 'helper'), [LABEL.owner]: ownerId() },
+    Labels: { ...buildLabels(options.buildId, HELPER_ROLE), [LABEL.owner]: ownerId() },
     WorkingDir: '/',
     HostConfig: {
       NetworkMode: options.network,
@@ -199,7 +199,7 @@ class ContainerSession implements HelperSession {
   private async exec(name: string, argv: string[], options: StepOptions): Promise<ExecResult> {
     const { logger } = this;
     const started = performance.now();
-    logger.debug({ step: name, argv: argv.map(redactSecrets) }, `${name}: start`);
+    logger.debug({ step: name, argv: argv.map((arg) => redactSecrets(arg, { singleValue: true })) }, `${name}: start`);
     const env = options.env === 'target' ? this.env.target : options.env === 'helper' || options.env === undefined ? this.env.helper : options.env;
     const result = await execCommand(this.container, argv, {
       env,

@@ -6,7 +6,12 @@ export const LABEL = {
   contextHash: 'org.openstack.fuel-image.context-hash',
   /** host:pid of the builder process, so `fuel-image gc` can tell orphans from live builds. */
   owner: 'org.openstack.fuel-image.owner',
+  /** On the `fuel-image-state` volume: the hex secret the build key is keyed with (helper/key-secret.ts). */
+  keySecret: 'org.openstack.fuel-image.key-secret',
 } as const;
+
+/** The role of a helper container: the only containers `fuel-image gc` removes. */
+export const HELPER_ROLE = 'helper';
 
 export function buildLabels(buildId: string, role: string): Record<string, string> {
   return { [LABEL.managed]: 'true', [LABEL.buildId]: buildId, [LABEL.role]: role };

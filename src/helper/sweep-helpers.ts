@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { LABEL } from './labels.js';
+import { HELPER_ROLE, LABEL } from './labels.js';
 
 /** "host:pid" of this builder process, stored on every helper it starts. */
 export function ownerId(): string {
@@ -20,6 +20,18 @@ export function isOrphan(labels: Record<string, string>): boolean {
   }
 }
 
+/**
+ * Helper containers are those created with the helper role. The bare
+ * `org.openstack.fuel-image` label is not enough: the base, helper and
+ * builder images carry it, and so does every container started from them.
+ */
+export const HELPER_FILTERS = { label: [`${LABEL.managed}=true`, `${LABEL.role}=${HELPER_ROLE}`] };
+
+/** The same choice on listed containers (the engine filters first; this is the check that counts). */
+export function isHelperContainer(labels: Record<string, string> | null | undefined): boolean {
+  return labels?.[LABEL.managed] === 'true' && labels[LABEL.role] === HELPER_ROLE;
+}
+
 export interface SweepResult {
   removed: string[];
   kept: string[];
@@ -27,12 +39,13 @@ export interface SweepResult {
 
 /**
  * Removes helper containers left by builds that were SIGKILLed or lost the
- * engine connection. `all` removes every labelled helper (no build may run).
+ * engine connection. `all` removes every helper (no build may run); no other
+ * container is ever touched.
  */
 export async function sweepHelpers(docker: Docker, logger: Logger, options: { all: boolean; dryRun?: boolean }): Promise<SweepResult> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [LABEL.managed] } });
+  const containers = await docker.listContainers({ all: true, filters: HELPER_FILTERS });
   const result: SweepResult = { removed: [], kept: [] };
-  for (const info of containers) {
+  for (const info of containers.filter((c) => isHelperContainer(c.Labels))) {
     const name = info.Names[0]?.replace(/^\//, '') ?? info.Id.slice(0, 12);
     if (!options.all && !isOrphan(info.Labels)) {
       result.kept.push(name);

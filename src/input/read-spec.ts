@@ -48,7 +48,7 @@ export function parseSpec(text: string): Spec {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new FuelImageError('INVALID_SPEC', `spec: not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw notJson(text, error);
   }
   if (depthOf(data) > MAX_SPEC_DEPTH) throw new FuelImageError('INVALID_SPEC', `spec: nested deeper than ${MAX_SPEC_DEPTH} levels`);
   if (typeof data !== 'object' || data === null || Array.isArray(data))
@@ -59,6 +59,33 @@ export function parseSpec(text: string): Spec {
   throw new FuelImageError('INVALID_SPEC', `invalid spec: ${problems.join('; ')}`, {
     details: { fields: result.error.issues.map((issue) => formatPath(issue.path)) },
   });
+}
+
+/**
+ * JSON.parse's message quotes a snippet of the text, which may hold
+ * root_password: the error says only where the text broke, and keeps no
+ * cause (cli.ts logs String(cause)).
+ */
+function notJson(text: string, error: unknown): FuelImageError {
+  const message = error instanceof Error ? error.message : '';
+  const position = jsonErrorPosition(text, message);
+  if (position) return new FuelImageError('INVALID_SPEC', `spec: not valid JSON (line ${position.line}, column ${position.column})`, { details: position });
+  if (/^Unexpected end of JSON input$/.test(message)) return new FuelImageError('INVALID_SPEC', 'spec: not valid JSON (it ends too early)');
+  return new FuelImageError('INVALID_SPEC', 'spec: not valid JSON');
+}
+
+/**
+ * Line and column (from 1) of a JSON.parse failure, from the offset its
+ * message ends with (newer V8 adds "(line L column C)"), if it gives one.
+ * Only the end of the message is read: a snippet of the text comes before.
+ */
+export function jsonErrorPosition(text: string, message: string): { line: number; column: number } | undefined {
+  const found = / at position (\d+)(?: \(line (\d+) column (\d+)\))?$/.exec(message);
+  if (!found) return undefined;
+  if (found[2] && found[3]) return { line: Number(found[2]), column: Number(found[3]) };
+  const at = Math.min(Number(found[1]), text.length);
+  const before = text.slice(0, at);
+  return { line: (before.match(/\n/g)?.length ?? 0) + 1, column: at - (before.lastIndexOf('\n') + 1) + 1 };
 }
 
 export function formatPath(parts: readonly PropertyKey[]): string {

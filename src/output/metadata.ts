@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { redactSecrets } from '../log/redact.js';
 import type { BuildPlan } from '../plan/plan-build.js';
 import type { TargetFacts } from '../stages/inspect-target.js';
 import type { PackedImage } from '../stages/make-images.js';
@@ -72,11 +73,12 @@ export function renderMetadata(plan: BuildPlan, facts: TargetFacts, images: Pack
     repos: plan.spec.repos.map((repo) => ({
       type: repo.type,
       name: repo.name,
-      uri: repo.uri,
+      // The file is world-readable: a repo's credentials stay in the spec.
+      uri: redactSecrets(repo.uri, { singleValue: true }),
       suite: repo.suite,
       section: repo.section,
       priority: repo.priority,
-      meta: repo.meta ?? null,
+      meta: redactStrings(repo.meta ?? null),
     })),
     images: images.map((packed) => ({
       raw_md5: packed.rawMd5,
@@ -101,6 +103,14 @@ export function renderMetadata(plan: BuildPlan, facts: TargetFacts, images: Pack
     },
   };
   return YAML.stringify(document, { lineWidth: 0 });
+}
+
+/** Credentials in any URL inside a repo's free-form `meta`, at any depth. */
+function redactStrings(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (Array.isArray(value)) return value.map(redactStrings);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v)]));
+  return value;
 }
 
 export type MetadataRead = { ok: true; metadata: Metadata } | { ok: false; problem: string; issues?: z.core.$ZodIssue[] };

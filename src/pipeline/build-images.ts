@@ -3,6 +3,7 @@ import { throwIfAborted } from '../errors.js';
 import { connectDocker } from '../helper/connect-docker.js';
 import { toEngineError } from '../helper/engine-error.js';
 import { ensureHelperImage, helperContextHash } from '../helper/helper-image.js';
+import { loadKeySecret } from '../helper/key-secret.js';
 import type { RetryOptions } from '../helper/retry-policy.js';
 import { removeDeadHelpers } from '../helper/sweep-helpers.js';
 import type { Spec } from '../input/schema.js';
@@ -61,9 +62,15 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   const unlock = await lockOutput(spec.output, { waitSeconds: options.lockWaitSeconds, logger, signal });
   try {
     await removeStaleStaging(spec.output, logger);
-    // Computed without the engine, so an up-to-date output needs no engine at all.
+    // The build key is keyed with a secret kept on the engine (it covers
+    // root_password and is written into world-readable metadata), so even
+    // an up-to-date check connects first.
+    const docker = await connectDocker();
+    const secret = await loadKeySecret(docker).catch((error: unknown) => {
+      throw toEngineError(error);
+    });
     const helper = options.helperImage ? `image:${options.helperImage}` : `context:${await helperContextHash('helper', options.baseImage)}`;
-    const buildKey = await computeBuildKey({ ...options, helper });
+    const buildKey = await computeBuildKey(secret, { ...options, helper });
     if (!options.force) {
       const current = await checkUpToDate(plan, buildKey);
       if (current.upToDate) {
@@ -73,7 +80,6 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
       logger.info({ reason: current.reason }, `building: ${current.reason}`);
     }
     try {
-      const docker = await connectDocker();
       await removeDeadHelpers(docker, logger);
       const progress = new Progress(logger);
       progress.start('helper-image', 'preparing the helper image');

@@ -35,6 +35,25 @@ describe('metadata', () => {
     assert.equal(typeof doc.images[0].container_md5, 'string');
   });
 
+  it('writes repo uris without their credentials', () => {
+    const spec = blueprintSpec();
+    spec.repos = [
+      { ...spec.repos[0], uri: 'http://mos:p@ss%40w:rd@127.0.0.1:8080/ubuntu/x86_64', meta: { mirror: 'http://u:m1rr0r@m/x', n: 1 } },
+      { ...spec.repos[0], name: 'quoted', uri: `http://u:q"uo'te@127.0.0.1:8080/q` },
+      { ...spec.repos[0], name: 'plain', uri: 'http://127.0.0.1:8080/plain' },
+    ];
+    const plan = planBuild(parseSpec(JSON.stringify(spec)));
+    const packed = plan.images.map((image) => ({ image, rawSize: 1, rawMd5: 'a'.repeat(32), containerSize: 1, containerMd5: 'b'.repeat(32) }));
+    const text = renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: {}, tree }, packed, { warnings: [], version: '0', helperImage: 'h', buildKey: 'x', durationSeconds: 1, builtAt: 'now' });
+    const doc = YAML.parse(text);
+    assert.deepEqual(
+      doc.repos.map((r: { uri: string }) => r.uri),
+      ['http://***@127.0.0.1:8080/ubuntu/x86_64', 'http://***@127.0.0.1:8080/q', 'http://127.0.0.1:8080/plain'],
+    );
+    assert.deepEqual(doc.repos[0].meta, { mirror: 'http://***@m/x', n: 1 });
+    for (const secret of ['mos', 'p@ss', 'w:rd', 'q"uo', 'm1rr0r']) assert.ok(!text.includes(secret), `${secret} in the metadata`);
+  });
+
   it('reads the os entry Fuel expects from os-release', () => {
     assert.deepEqual(parseOs('NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="14.04"\n', 'jessie/sid'), { name: 'Ubuntu', major: 14, minor: 4 });
     assert.deepEqual(parseOs('ID=debian\nVERSION_ID="12"\n', '12.10\n'), { name: 'Debian', major: 12, minor: 10 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FuelImageError } from '../../src/errors.js';
-import { parseSpec } from '../../src/input/read-spec.js';
+import { jsonErrorPosition, parseSpec } from '../../src/input/read-spec.js';
 import { metadataFileName, uriBasename } from '../../src/input/schema.js';
 import { blueprintSpec, unitSpec as exampleSpec } from '../helpers/specs.js';
 
@@ -80,6 +80,54 @@ describe('spec validation', () => {
 
   it('names every missing required field', () => {
     rejects('{}', /image_data: is required.*output: is required.*repos: is required.*codename: is required/);
+  });
+});
+
+describe('a spec that is not JSON: no spec text in the error', () => {
+  const SECRET = 'hunter2-S3cret';
+  /** The error parseSpec throws for `text`, checked to quote nothing of it. */
+  function jsonError(text: string): FuelImageError {
+    let caught: unknown;
+    assert.throws(() => parseSpec(text), (error: unknown) => ((caught = error), true));
+    assert.ok(caught instanceof FuelImageError, String(caught));
+    assert.equal(caught.code, 'INVALID_SPEC');
+    assert.match(caught.message, /^spec: not valid JSON( \(line \d+, column \d+\)| \(it ends too early\))?$/);
+    // cli.ts logs String(cause): the SyntaxError, whose message quotes the text, is not kept.
+    assert.equal(caught.cause, undefined);
+    for (const shown of [caught.message, String(caught), JSON.stringify(caught.details), String(caught.stack)]) {
+      assert.ok(!shown.includes(SECRET.slice(0, 4)), `spec text in ${shown}`);
+      assert.ok(!shown.includes('root_pas'), `spec text in ${shown}`);
+    }
+    return caught;
+  }
+
+  it('gives the line and column of the offset JSON.parse names', () => {
+    const text = `{\n  "codename": "bookworm",\n  "root_password": "${SECRET}" "y"\n}`;
+    const error = jsonError(text);
+    assert.equal(error.message, 'spec: not valid JSON (line 3, column 37)');
+    assert.deepEqual(error.details, { line: 3, column: 37 });
+    assert.equal(text.split('\n')[2]![36], '"', 'column 37 of line 3 is where the second string starts');
+  });
+
+  it('quotes nothing when JSON.parse quotes a snippet (and names no position)', () => {
+    // V8: Unexpected token 'h', ..."assword": hunter2-S3cret}" is not valid JSON
+    assert.equal(jsonError(`{"root_password": ${SECRET}}`).message, 'spec: not valid JSON');
+    assert.equal(jsonError(`{"root_password": "${SECRET}"`).message, 'spec: not valid JSON (line 1, column 35)');
+    jsonError(`{"root_password": "${SECRET}", }`);
+    jsonError(`{"root_password": "${SECRET}"}}`);
+    jsonError(`{"root_password": "${SECRET}\\q"}`);
+    jsonError(`{"root_password": "hunt\u0001${SECRET}"}`);
+    jsonError(`{"root_password": tru${SECRET}}`);
+    assert.equal(jsonError(`{"root_password": "${SECRET}`).message, 'spec: not valid JSON (line 1, column 34)');
+    assert.equal(jsonError(`{"root_password":`).message, 'spec: not valid JSON (it ends too early)');
+  });
+
+  it('reads only the position at the end of the message, never digits from the quoted snippet', () => {
+    assert.deepEqual(jsonErrorPosition('ab\ncd\nef', 'Unexpected token in JSON at position 4'), { line: 2, column: 2 });
+    assert.deepEqual(jsonErrorPosition('abc', 'Unexpected token in JSON at position 0'), { line: 1, column: 1 });
+    assert.deepEqual(jsonErrorPosition('x', "Expected ',' in JSON at position 1234 (line 7 column 3)"), { line: 7, column: 3 });
+    assert.equal(jsonErrorPosition('x', `Unexpected token 'a', "at position 9" is not valid JSON`), undefined);
+    assert.equal(jsonErrorPosition('x', 'Unexpected end of JSON input'), undefined);
   });
 });
 

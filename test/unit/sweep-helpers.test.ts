@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type Docker from 'dockerode';
+import { pino } from 'pino';
+import { buildLabels, LABEL } from '../../src/helper/labels.js';
+import { HELPER_FILTERS, isHelperContainer, sweepHelpers } from '../../src/helper/sweep-helpers.js';
+
+/*
+ * `fuel-image gc --all` removes helper containers only. The base, helper and
+ * builder images carry the org.openstack.fuel-image label, so every
+ * container started from them does too: the role decides.
+ */
+const helper = { ...buildLabels('b1', 'helper'), [LABEL.owner]: 'elsewhere:1' };
+const fromBase = { [LABEL.managed]: 'true', [LABEL.role]: 'base' };
+const fromBuilder = { [LABEL.managed]: 'true', [LABEL.role]: 'builder' };
+const fromHelperImage = { [LABEL.managed]: 'true', [LABEL.role]: 'helper-image', [LABEL.contextHash]: 'abc' };
+const labelOnly = { [LABEL.managed]: 'true' };
+
+describe('gc selects helper containers by role', () => {
+  it('takes a container for a helper only when it has the helper role', () => {
+    assert.equal(isHelperContainer(helper), true);
+    const others: Array<Record<string, string> | null | undefined> = [fromBase, fromBuilder, fromHelperImage, labelOnly, { [LABEL.role]: 'helper' }, { [LABEL.managed]: 'false', [LABEL.role]: 'helper' }, {}, null, undefined];
+    for (const labels of others) assert.equal(isHelperContainer(labels), false, JSON.stringify(labels));
+  });
+
+  it('asks the engine for the helper role, not the bare label', () => {
+    assert.ok(HELPER_FILTERS.label.includes(`${LABEL.role}=helper`));
+    assert.ok(!HELPER_FILTERS.label.includes(LABEL.managed));
+  });
+
+  it('gc --all removes the helpers and nothing started from the base, builder or helper image', async () => {
+    const listed = [
+      { Id: 'h'.repeat(64), Names: ['/fuel-image-b1'], Labels: helper },
+      { Id: 'a'.repeat(64), Names: ['/from-base'], Labels: fromBase },
+      { Id: 'b'.repeat(64), Names: ['/from-builder'], Labels: fromBuilder },
+      { Id: 'c'.repeat(64), Names: ['/from-helper-image'], Labels: fromHelperImage },
+      { Id: 'd'.repeat(64), Names: ['/label-only'], Labels: labelOnly },
+    ];
+    const filtersAsked: unknown[] = [];
+    const removed: string[] = [];
+    // An engine that ignores the filters: the selection must still hold.
+    const docker = {
+      listContainers: async (options: { filters: unknown }) => (filtersAsked.push(options.filters), listed),
+      getContainer: (id: string) => ({ remove: async () => void removed.push(id) }),
+    } as unknown as Docker;
+    const result = await sweepHelpers(docker, pino({ level: 'silent' }), { all: true });
+    assert.deepEqual(filtersAsked, [HELPER_FILTERS]);
+    assert.deepEqual(removed, ['h'.repeat(64)]);
+    assert.deepEqual(result, { removed: ['fuel-image-b1'], kept: [] });
+  });
+});
