@@ -15,6 +15,8 @@ export interface UpdateReport {
   missingComponents: Array<{ repo: string; component: string }>;
   /** Index files that failed to download, other than Release files. */
   failedIndexes: Array<{ url: string; notFound: boolean }>;
+  /** Release files that failed to download for another reason than a 404 (a 404 is a repo without one). */
+  failedReleases: string[];
   /** A Release signed by a key the target does not trust. */
   untrustedKey: boolean;
   /** apt ignored some index files (used old ones or none). */
@@ -22,12 +24,15 @@ export interface UpdateReport {
 }
 
 export function readUpdateOutput(output: string): UpdateReport {
-  const failed = [...output.matchAll(/Failed to fetch (\S+)\s+(.*)$/gm)].filter((m) => !/\/(?:In)?Release(?:\.gpg)?$/.test(m[1]!));
+  const fetches = [...output.matchAll(/Failed to fetch (\S+)\s+(.*)$/gm)];
+  const isRelease = (url: string) => /\/(?:In)?Release(?:\.gpg)?$/.test(url);
+  const failed = fetches.filter((m) => !isRelease(m[1]!));
   return {
     unsigned: [...output.matchAll(/The repository '(\S+ \S+) (?:In)?Release' (?:does not have a Release file|is not signed)/g)].map((m) => m[1]!),
     expired: [...output.matchAll(/Release file for (\S+) is expired \(invalid since ([^)]*)\)/g)].map((m) => ({ url: m[1]!, since: m[2]! })),
     missingComponents: [...output.matchAll(/as repository '(\S+ \S+) (?:In)?Release' doesn't have the component '([^']+)'/g)].map((m) => ({ repo: m[1]!, component: m[2]! })),
     failedIndexes: failed.map((m) => ({ url: m[1]!, notFound: /\b404\b/.test(m[2]!) })),
+    failedReleases: fetches.filter((m) => isRelease(m[1]!) && !/\b404\b/.test(m[2]!)).map((m) => m[1]!),
     untrustedKey: /NO_PUBKEY|EXPKEYSIG|BADSIG/.test(output),
     incomplete: /Some index files failed to download/.test(output),
   };

@@ -75,15 +75,21 @@ export function groupRepos(repos: readonly Repo[]): RepoGroup[] {
 
 const withoutCredentials = (uri: string) => uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 
-/** The repo whose Release directory holds `url` (an index apt fetched), and the index's path relative to it. */
+/**
+ * The repo whose Release directory holds `url` (an index apt fetched), and
+ * the index's path relative to it. Repos sharing one Release file are told
+ * apart by the component the path starts with.
+ */
 export function repoOfUrl(repos: readonly Repo[], url: string): { index: number; path: string } | undefined {
   const plain = withoutCredentials(url);
+  const matches: Array<{ index: number; path: string }> = [];
   for (const [index, repo] of repos.entries()) {
     const base = withoutCredentials(releaseBaseUri(repo));
-    for (const variant of new Set([base, base.replace(/\/\.\//g, '/')]))
-      if (plain.startsWith(variant)) return { index, path: plain.slice(variant.length) };
+    const variant = [...new Set([base, base.replace(/\/\.\//g, '/')])].find((v) => plain.startsWith(v));
+    if (variant !== undefined) matches.push({ index, path: plain.slice(variant.length) });
   }
-  return undefined;
+  const component = matches[0]?.path.split('/')[0];
+  return matches.find((m) => repos[m.index]!.section.trim().split(/\s+/).includes(component ?? '')) ?? matches[0];
 }
 
 /** Whether a Release file lists an index (any compression of it): a 404 for a listed one is a mirror mid-sync. */

@@ -39,7 +39,8 @@ export async function makeImages(context: StageContext, facts: TargetFacts): Pro
     });
   // Whose e2fsprogs will read the images: the node agent's (default) or the target's.
   const reader = readerOf(plan.featureSet, targetE2fsprogs(plan.spec.codename, facts));
-  return Promise.all(plan.images.map((image) => makeImage(context, image, reader)));
+  const whose = plan.featureSet === 'target' ? "the target's own" : "the node agent's";
+  return Promise.all(plan.images.map((image) => makeImage(context, image, reader, whose)));
 }
 
 /** The target's own e2fsprogs: installed, else the table's, else the oldest the table knows. */
@@ -47,13 +48,13 @@ function targetE2fsprogs(codename: string, facts: TargetFacts): string {
   return facts.installed.e2fsprogs ?? RELEASES[codename]?.e2fsprogs ?? NODE_AGENT_E2FSPROGS;
 }
 
-async function makeImage({ session }: StageContext, image: ImagePlan, reader: string): Promise<PackedImage> {
+async function makeImage({ session }: StageContext, image: ImagePlan, reader: string, whose: string): Promise<PackedImage> {
   const features = mkfsFeatures(image.format, reader);
   const result = await session.run(`mkfs ${image.mountPoint}`, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, features, image.container]);
   const made = /^features (.*)$/m.exec(result.stdout)?.[1]?.trim().split(/\s+/) ?? [];
   const extra = unexpectedFeatures(image.format, reader, made);
   if (extra.length > 0)
-    throw new FuelImageError('STEP_FAILED', `${image.mountPoint}: mke2fs turned on ${extra.join(', ')}, which e2fsprogs ${reader} (the node's) cannot be relied on to read`);
+    throw new FuelImageError('STEP_FAILED', `${image.mountPoint}: mke2fs turned on ${extra.join(', ')}, which e2fsprogs ${reader} (${whose}) cannot be relied on to read`);
   return parseImageFigures(image, result.stdout);
 }
 

@@ -40,24 +40,25 @@ export async function refreshIndexes(context: StageContext, state: RepoState, ap
     });
     const report = readUpdateOutput(result.outputTail);
     await failPermanently(context, report);
-    let unsigned = report.unsigned.flatMap((text) => matchRepos(context, text));
+    let found = [...new Set(report.unsigned.flatMap((text) => matchRepos(context, text)))];
     // Older apt only warns about unsigned repos: the lists directory tells.
-    if (unsigned.length === 0 && result.exitCode === 0 && trust.checkGpg && !apt.unsignedIsError) unsigned = await unsignedFromLists(context);
-    unsigned = unsigned.filter((i) => !state.trusted.has(i));
+    if (found.length === 0 && result.exitCode === 0 && trust.checkGpg && !apt.unsignedIsError) found = await unsignedFromLists(context, report, state);
+    const unsigned = found.filter((i) => !state.trusted.has(i));
+    if (found.length > 0 && unsigned.length === 0)
+      throw new FuelImageError('REPO_NOT_FOUND', `${describe(context, found)} still unsigned after being trusted (round ${round}): check its uri and suite`);
     if (unsigned.length > 0) {
       if (!trust.allowUnsigned)
         throw new FuelImageError(
           'REPO_NOT_FOUND',
           `${describe(context, unsigned)} without a signed Release file: check its uri and suite; if it is an unsigned repository, pass --allow-unsigned to trust it for this build`,
         );
-      if (round > 2) throw new FuelImageError('REPO_NOT_FOUND', `${describe(context, unsigned)} still unsigned after being trusted: check its uri and suite`);
       for (const index of unsigned) {
         session.logger.warn({ step: 'apt-update', repo: index }, `${describe(context, [index])} unsigned: trusted for this build (--allow-unsigned); nothing of it stays in the image`);
         state.trusted.add(index);
       }
       continue;
     }
-    if (result.exitCode !== 0 || report.failedIndexes.length > 0 || report.incomplete)
+    if (result.exitCode !== 0 || report.failedIndexes.length > 0 || report.failedReleases.length > 0 || report.incomplete)
       throw new FuelImageError('NETWORK', `apt-get update: some index files failed to download:\n${redactSecrets(result.outputTail.split('\n').slice(-6).join('\n'))}`);
     break;
   }
@@ -116,10 +117,22 @@ async function releaseListsIndexOf(context: StageContext, index: number, indexPa
   return false;
 }
 
-async function unsignedFromLists(context: StageContext): Promise<number[]> {
+/**
+ * apt before 1.5: a repo whose Release file came without a signature, or
+ * came not at all although apt reported no failure fetching it, is unsigned.
+ * One whose Release fetch failed is a network problem, for the retry.
+ */
+async function unsignedFromLists(context: StageContext, report: UpdateReport, state: RepoState): Promise<number[]> {
   const listing = await context.session.run('list-indexes', ['ls', '-1', LISTS]);
   const names = new Set(listing.stdout.split('\n').map((n) => n.trim()));
-  return context.plan.spec.repos.flatMap((repo, i) => (releaseSignature(repo, names) === 'signed' ? [] : [i]));
+  const { repos } = context.plan.spec;
+  const failed = new Set(report.failedReleases.flatMap((url) => repoOfUrl(repos, url)?.index ?? []));
+  return repos.flatMap((repo, i) => {
+    // A repo trusted for this build stays unsigned in the lists: that is expected.
+    if (state.trusted.has(i)) return [];
+    const signature = releaseSignature(repo, names);
+    return signature === 'unsigned' || (signature === 'missing' && !failed.has(i)) ? [i] : [];
+  });
 }
 
 /** apt names a repo as "uri suite Release": find which of ours it is. */
