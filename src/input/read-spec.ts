@@ -21,7 +21,12 @@ export async function readSpecText(argument: string, stdin: NodeJS.ReadableStrea
     return text;
   } catch (error) {
     if (error instanceof FuelImageError) throw error;
-    throw new FuelImageError('USAGE', `cannot read spec file "${argument}": ${(error as Error).message}`, { cause: error });
+    // Something that is no plausible path may be a mangled spec, secrets and
+    // all: it is not quoted back (nor is the errno message, which holds it).
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    if (!/^[\w./+~@-]{1,4096}$/.test(argument))
+      throw new FuelImageError('USAGE', `the spec argument is neither JSON text (it must start with "{") nor a readable file (${code})`);
+    throw new FuelImageError('USAGE', `cannot read spec file "${argument}": ${code === 'ENOENT' ? 'no such file' : code}`);
   }
 }
 

@@ -141,3 +141,18 @@ describe('file names from uris', () => {
     assert.equal(metadataFileName('http://x/env_4_ubuntu_1204_amd64.img.gz'), 'env_4_ubuntu_1204_amd64.yaml');
   });
 });
+
+describe('a spec argument that is neither JSON nor a file', () => {
+  it('is refused without quoting it back (it may be a mangled spec holding a password)', async () => {
+    const { readSpecText } = await import('../../src/input/read-spec.js');
+    const mangled = '"codename": "bookworm", "root_password": "s3cret-pw"}';
+    const error = await readSpecText(mangled).then(
+      () => assert.fail('expected a usage error'),
+      (e: unknown) => e as FuelImageError,
+    );
+    assert.equal(error.code, 'USAGE');
+    assert.doesNotMatch(`${error.message} ${String(error.cause ?? '')}`, /s3cret-pw/);
+    const missing = await readSpecText('/no/such/spec.json').catch((e: unknown) => e as FuelImageError);
+    assert.match((missing as FuelImageError).message, /\/no\/such\/spec\.json.*no such file/);
+  });
+});
