@@ -58,7 +58,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   const plan = planBuild(spec, { featureSet: options.featureSet });
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   await checkOutputDirectory(spec.output);
-  const unlock = await lockOutput(spec.output, { waitSeconds: options.lockWaitSeconds, logger, signal });
+  const lock = await lockOutput(spec.output, { waitSeconds: options.lockWaitSeconds, logger, signal });
   try {
     await removeStaleStaging(spec.output, logger);
     // Computed without the engine, so an up-to-date output needs no engine at all.
@@ -73,11 +73,11 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
       logger.info({ reason: current.reason }, `building: ${current.reason}`);
     }
     try {
-      const docker = await connectDocker();
+      const docker = await connectDocker({ signal });
       await removeDeadHelpers(docker, logger);
       const progress = new Progress(logger);
       progress.start('helper-image', 'preparing the helper image');
-      const helperImage = options.helperImage ?? (await ensureHelperImage(docker, { baseImage: options.baseImage, logger, signal }));
+      const helperImage = options.helperImage ?? (await ensureHelperImage(docker, { baseImage: options.baseImage, logger, signal, proxies: spec.proxies }));
       throwIfAborted(signal);
       const { packed, warnings } = await runStages(docker, {
         plan,
@@ -90,6 +90,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
         trust: { checkGpg: options.checkGpg, allowUnsigned: options.allowUnsigned, checkValidUntil: options.checkValidUntil },
         keyringFile: options.keyringFile,
         buildKey,
+        lock,
         progress,
         started,
       });
@@ -114,6 +115,6 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
       throw toEngineError(error);
     }
   } finally {
-    await unlock().catch((error: unknown) => logger.warn({ err: error }, 'could not release the output lock (it goes stale by itself)'));
+    await lock.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the output lock (it goes stale by itself)'));
   }
 }
