@@ -37,8 +37,13 @@ export async function main(argv: string[]): Promise<number> {
   const { createLogger } = await import('./log/create-logger.js');
   const logger = createLogger({ level: args.level, logFile: args.command === 'gc' ? undefined : args.logFile });
   const controller = new AbortController();
+  // The first signal aborts the build, which then cleans up under time limits
+  // (the helper's removal: 10 s). A second one ends the process at once.
   const onSignal = (name: 'SIGINT' | 'SIGTERM') => {
-    if (controller.signal.aborted) return void logger.warn(`${name} again: still cleaning up`);
+    if (controller.signal.aborted) {
+      logger.warn({ signal: name }, `${name} again: exiting now; the helper's removal is requested, not awaited ("fuel-image gc" removes what is left)`);
+      return void exitNow(abortedError(controller.signal));
+    }
     logger.warn({ signal: name }, `${name} received: stopping and cleaning up`);
     controller.abort(interruptedBy(name));
   };
@@ -47,15 +52,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const result =
       args.command === 'gc'
-        ? await runGc(args, logger)
+        ? await runGc(args, logger, controller.signal)
         : args.command === 'verify'
           ? await runVerify(args, logger, controller.signal)
           : await runBuild(args, logger, controller.signal);
+    if (exiting) return 0;
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (caught) {
     // Whatever a step threw while being torn down, an interrupt is reported as one.
     const error = controller.signal.aborted ? abortedError(controller.signal) : caught;
+    if (exiting) return exitCodeFor(error);
     logFailure(logger, error, caught);
     return report(error);
   } finally {
@@ -98,9 +105,9 @@ async function runVerify(args: VerifyArgs, logger: Logger, signal: AbortSignal) 
   return verifyOutput({ ...options, logger, signal });
 }
 
-async function runGc(args: GcArgs, logger: Logger) {
+async function runGc(args: GcArgs, logger: Logger, signal: AbortSignal) {
   const { collectGarbage } = await import('./cli/collect-garbage.js');
-  return collectGarbage(args, logger);
+  return collectGarbage(args, logger, signal);
 }
 
 function logFailure(logger: Logger, error: unknown, original: unknown): void {
@@ -110,6 +117,30 @@ function logFailure(logger: Logger, error: unknown, original: unknown): void {
   } else {
     logger.error({ err: error }, 'unexpected failure');
   }
+}
+
+/** Set by a second signal: the process is on its way out and has reported. */
+let exiting = false;
+
+/** How long a second signal gives the removal request to get out before the process exits. */
+const REMOVAL_SEND_MS = 500;
+
+/**
+ * A second SIGINT/SIGTERM: whoever sent it wants the process gone now, while
+ * the first signal's cleanup may still be waiting on an engine that does not
+ * answer. Pending promises cannot be cancelled and keep the event loop alive,
+ * so this is the one place that calls process.exit (the exit code is still
+ * the one `report` computes, as main's return would be). Before it, the
+ * helper's removal is requested and given a moment to be sent, not answered;
+ * proper-lockfile releases the output lock in its exit handler, and the next
+ * build or "fuel-image gc" removes a staging directory or helper left behind.
+ */
+async function exitNow(error: FuelImageError): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  const { requestHelperRemoval } = await import('./helper/helper-session.js');
+  await Promise.race([requestHelperRemoval(), new Promise((resolve) => setTimeout(resolve, REMOVAL_SEND_MS).unref())]);
+  process.exit(report(error));
 }
 
 function report(error: unknown): number {

@@ -14,19 +14,19 @@ import type { GcArgs } from './parse-args.js';
  * running). Given output directories, it also removes staging directories
  * there, taking each directory's lock first so a live build is never touched.
  */
-export async function collectGarbage(args: GcArgs, logger: Logger) {
-  const docker = await connectDocker();
+export async function collectGarbage(args: GcArgs, logger: Logger, signal: AbortSignal = new AbortController().signal) {
+  const docker = await connectDocker({ signal });
   const containers = await sweepHelpers(docker, logger, { all: args.all, dryRun: args.dryRun });
   const outputs: string[] = [];
   for (const output of args.outputs.map((o) => path.resolve(o))) {
     await checkOutputDirectory(output);
     if (args.dryRun) continue;
-    const unlock = await lockOutput(output, { waitSeconds: 0, logger, signal: new AbortController().signal });
+    const lock = await lockOutput(output, { waitSeconds: 0, logger, signal });
     try {
       await removeStaleStaging(output, logger);
       outputs.push(output);
     } finally {
-      await unlock();
+      await lock.release();
     }
   }
   return { outcome: 'success', removed_containers: containers.removed, kept_containers: containers.kept, cleaned_outputs: outputs };

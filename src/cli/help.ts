@@ -123,5 +123,6 @@ Exit codes:
   2    invalid input: bad spec or options (the message names the field);
        nothing was created
   130  interrupted by SIGINT, 143 by SIGTERM (helper removed, no partial
-       files, earlier images in the output directory untouched)
+       files, earlier images in the output directory untouched); a second
+       signal exits at once ("fuel-image gc" removes what is left)
 `;

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import tar from 'tar-fs';
 import { FuelImageError } from '../errors.js';
+import type { Spec } from '../input/schema.js';
 import { hashDirectory } from '../plan/content-hash.js';
 import { LABEL } from './labels.js';
 
@@ -14,6 +15,8 @@ export interface HelperImageOptions {
   signal?: AbortSignal;
   /** Which image under images/: "helper" (builds) or "boot" (QEMU boot test). */
   name?: HelperImageName;
+  /** The spec's proxies, for the image's own apt-get (build arguments, never kept in the image). */
+  proxies?: Spec['proxies'];
 }
 
 function contextDir(name: HelperImageName): string {
@@ -27,6 +30,27 @@ function contextDir(name: HelperImageName): string {
  */
 export async function helperContextHash(name: HelperImageName, baseImage: string): Promise<string> {
   return hashDirectory(contextDir(name), `${name}\0${baseImage}\0`);
+}
+
+/**
+ * Docker's predefined proxy build arguments (both cases, as curl, wget and
+ * apt read either) for the spec's proxies. Docker passes these to RUN
+ * without recording them in `docker history` unless the Dockerfile declares
+ * them with ARG, which ours never does; nothing goes into ENV either.
+ */
+export function proxyBuildArgs(proxies: Spec['proxies'] | undefined): Record<string, string> {
+  const args: Record<string, string> = {};
+  if (!proxies) return args;
+  const set = (name: string, value: string | undefined) => {
+    if (!value) return;
+    args[name.toUpperCase()] = value;
+    args[name] = value;
+  };
+  set('http_proxy', proxies.protocols.http);
+  set('https_proxy', proxies.protocols.https);
+  set('ftp_proxy', proxies.protocols.ftp);
+  set('no_proxy', proxies.direct_repo_addr_list.join(','));
+  return args;
 }
 
 /**
@@ -51,6 +75,8 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
     .getImage(baseImage)
     .inspect()
     .catch((error: unknown) => {
+      // Only the engine's "no such image" means missing; a lost engine stays what it is.
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
       throw new FuelImageError(
         'BASE_IMAGE_MISSING',
         `base image "${baseImage}" not found on the engine: create it with "npm run base" (images/base/make-base.sh), or pass --base-image`,
@@ -64,7 +90,7 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
     const packed = tar.pack(contextDir(name)) as unknown as NodeJS.ReadableStream;
     const stream = await docker.buildImage(packed, {
       t: tag,
-      buildargs: { BASE_IMAGE: baseImage },
+      buildargs: { ...proxyBuildArgs(options.proxies), BASE_IMAGE: baseImage },
       networkmode: 'host',
       labels: { [LABEL.managed]: 'true', [LABEL.role]: `${name}-image`, [LABEL.contextHash]: hash },
       rm: true,
@@ -75,6 +101,8 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
       docker.modem.followProgress(
         stream,
         (error, output: Array<{ error?: string }>) => {
+          // The engine watch's ENGINE_UNREACHABLE (or an interrupt) stays as it is.
+          if (error instanceof FuelImageError) return reject(error);
           const failure = error?.message ?? output.find((line) => line.error)?.error;
           if (failure) reject(new Error(failure));
           else resolve();
@@ -86,6 +114,7 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
       );
     });
   } catch (error) {
+    if (error instanceof FuelImageError) throw error;
     throw new FuelImageError('HELPER_IMAGE_BUILD', `building the ${name} image ${tag} failed: ${(error as Error).message}`, { cause: error });
   }
   logger.info({ tag, seconds: (Date.now() - started) / 1000 }, `${name} image built`);

@@ -5,6 +5,7 @@ import { redactSecrets } from '../log/redact.js';
 import { HELPER } from '../plan/helper-paths.js';
 import { copyFileOut, putFiles, putHostFile, type ArchiveFile, type CopiedFile } from './archive.js';
 import { classifyTimeout, withTimeout } from './attempt-timeout.js';
+import { ENGINE_LIMITS } from './engine-watch.js';
 import { execCommand, type ExecResult } from './exec-command.js';
 import { buildLabels, HELPER_ROLE, LABEL } from './labels.js';
 import { retryStep, type RetryOptions } from './retry-policy.js';
@@ -84,32 +85,75 @@ export interface StartSessionOptions {
 }
 
 /**
+ * Docker's SecurityOpt for the helper. apparmor=unconfined: docker's default
+ * AppArmor profile denies mount(2) even to a process holding SYS_ADMIN.
+ * label=disable on an SELinux engine: the default container label would deny
+ * debootstrap's mounts and dpkg's writes in the target the same way.
+ * --privileged turns both off by itself.
+ */
+export function helperSecurityOpt(options: { privileged: boolean; selinux: boolean }): string[] {
+  if (options.privileged) return [];
+  return ['apparmor=unconfined', ...(options.selinux ? ['label=disable'] : [])];
+}
+
+/** True when the engine confines containers with SELinux (`docker info` SecurityOptions: "name=selinux"). */
+export function engineUsesSelinux(securityOptions: readonly string[] | undefined): boolean {
+  return (securityOptions ?? []).some((entry) => entry.split(',').some((field) => field.trim() === 'name=selinux'));
+}
+
+/**
+ * Helpers this process has asked for and not yet removed, by container name
+ * (known before the engine answers the create), so that a second SIGINT or
+ * SIGTERM can ask for their removal on its way out.
+ */
+const liveHelpers = new Map<string, Docker>();
+
+/**
+ * Sends a removal request for every helper of this process; resolves when
+ * the engine answered them. A caller that is exiting does not wait for that:
+ * the request is out, and "fuel-image gc" removes what it missed.
+ */
+export async function requestHelperRemoval(): Promise<void> {
+  await Promise.allSettled([...liveHelpers].map(([name, docker]) => docker.getContainer(name).remove({ force: true, v: true })));
+}
+
+/**
  * Creates and starts a helper container and returns its session. Its main
  * process only sleeps; every step is an exec. No host path is bind-mounted:
  * the builder may itself run in a container (Fuel's MCollective) whose paths
  * the engine cannot see.
  */
 export async function startHelperSession(docker: Docker, options: StartSessionOptions): Promise<HelperSession> {
-  const container = await docker.createContainer({
-    Image: options.image,
-    name: `fuel-image-${options.buildId}`,
-    Cmd: ['sleep', 'infinity'],
-    Labels: { ...buildLabels(options.buildId, HELPER_ROLE), [LABEL.owner]: ownerId() },
-    WorkingDir: '/',
-    HostConfig: {
-      NetworkMode: options.network,
-      Privileged: options.privileged,
-      // SYS_ADMIN: debootstrap and the install mount /proc and /sys inside
-      // the target. apparmor=unconfined: docker's default AppArmor profile
-      // denies mount(2) even to a process holding SYS_ADMIN.
-      CapAdd: options.privileged ? [] : ['SYS_ADMIN'],
-      SecurityOpt: options.privileged ? [] : ['apparmor=unconfined'],
-      // A PID 1 that reaps: debootstrap and dpkg leave orphans behind.
-      Init: true,
-      AutoRemove: false,
-    },
-  });
-  const session = new ContainerSession(container, options);
+  const info = await docker.info();
+  const name = `fuel-image-${options.buildId}`;
+  liveHelpers.set(name, docker);
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      Image: options.image,
+      name,
+      Cmd: ['sleep', 'infinity'],
+      Labels: { ...buildLabels(options.buildId, HELPER_ROLE), [LABEL.owner]: ownerId() },
+      WorkingDir: '/',
+      HostConfig: {
+        NetworkMode: options.network,
+        Privileged: options.privileged,
+        // SYS_ADMIN: debootstrap and the install mount /proc and /sys inside the target.
+        CapAdd: options.privileged ? [] : ['SYS_ADMIN'],
+        SecurityOpt: helperSecurityOpt({ privileged: options.privileged, selinux: engineUsesSelinux(info.SecurityOptions as string[] | undefined) }),
+        // A PID 1 that reaps: debootstrap and dpkg leave orphans behind.
+        Init: true,
+        AutoRemove: false,
+      },
+    });
+  } catch (error) {
+    // Interrupted or cut off while the engine was creating it: it may exist.
+    const mayExist = error instanceof FuelImageError && (error.code === 'ABORTED' || error.code === 'ENGINE_UNREACHABLE');
+    if (mayExist) await removeContainer(docker.getContainer(name), options.logger);
+    liveHelpers.delete(name);
+    throw error;
+  }
+  const session = new ContainerSession(container, name, options);
   options.logger.debug({ container: container.id.slice(0, 12) }, 'helper container created');
   try {
     await container.start();
@@ -118,6 +162,23 @@ export async function startHelperSession(docker: Docker, options: StartSessionOp
     throw error;
   }
   return session;
+}
+
+/**
+ * Removes a helper container within ENGINE_LIMITS.removeMs; never throws:
+ * a failure is logged ("fuel-image gc" removes it later).
+ */
+async function removeContainer(container: Docker.Container, logger: Logger): Promise<void> {
+  const id = /^[0-9a-f]{64}$/.test(container.id) ? container.id.slice(0, 12) : container.id;
+  const limit = AbortSignal.timeout(ENGINE_LIMITS.removeMs);
+  try {
+    await container.remove({ force: true, v: true, abortSignal: limit });
+    logger.debug({ container: id }, 'helper container removed');
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return;
+    const reason = limit.aborted ? `no answer within ${ENGINE_LIMITS.removeMs / 1000} s` : (error as Error).message;
+    logger.error({ err: limit.aborted ? undefined : error, container: id }, `could not remove the helper container (${reason}); "fuel-image gc" removes it later`);
+  }
 }
 
 const NO_RETRY: RetryOptions = { retries: 0, minTimeout: 0 };
@@ -130,6 +191,7 @@ class ContainerSession implements HelperSession {
 
   constructor(
     private readonly container: Docker.Container,
+    private readonly name: string,
     options: StartSessionOptions,
   ) {
     this.logger = options.logger;
@@ -185,13 +247,10 @@ class ContainerSession implements HelperSession {
   }
 
   async remove(): Promise<void> {
-    const id = this.container.id.slice(0, 12);
     try {
-      await this.container.remove({ force: true, v: true });
-      this.logger.debug({ container: id }, 'helper container removed');
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return;
-      this.logger.error({ err: error, container: id }, 'could not remove the helper container; "fuel-image gc" removes it later');
+      await removeContainer(this.container, this.logger);
+    } finally {
+      liveHelpers.delete(this.name);
     }
   }
 

@@ -45,8 +45,14 @@ export async function writeStagedFile(staging: string, name: string, content: st
   await fsyncPath(file);
 }
 
-/** Renames staged files into `output`: images first, metadata last, so the metadata never describes files not yet there. */
-export async function publish(staging: string, output: string, names: string[]): Promise<void> {
+/**
+ * Renames staged files into `output`: images first, metadata last, so the
+ * metadata never describes files not yet there. `assertLockHeld` runs right
+ * before the first rename: a build that lost the output lock to another
+ * build publishes nothing.
+ */
+export async function publish(staging: string, output: string, names: string[], options: { assertLockHeld?: () => Promise<void> } = {}): Promise<void> {
+  await options.assertLockHeld?.();
   for (const name of names) await rename(path.join(staging, name), path.join(output, name));
   await fsyncPath(output);
 }

@@ -59,13 +59,13 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   const plan = planBuild(spec, { featureSet: options.featureSet });
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   await checkOutputDirectory(spec.output);
-  const unlock = await lockOutput(spec.output, { waitSeconds: options.lockWaitSeconds, logger, signal });
+  const lock = await lockOutput(spec.output, { waitSeconds: options.lockWaitSeconds, logger, signal });
   try {
     await removeStaleStaging(spec.output, logger);
     // The build key is keyed with a secret kept on the engine (it covers
     // root_password and is written into world-readable metadata), so even
     // an up-to-date check connects first.
-    const docker = await connectDocker();
+    const docker = await connectDocker({ signal });
     const secret = await loadKeySecret(docker).catch((error: unknown) => {
       throw toEngineError(error);
     });
@@ -83,7 +83,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
       await removeDeadHelpers(docker, logger);
       const progress = new Progress(logger);
       progress.start('helper-image', 'preparing the helper image');
-      const helperImage = options.helperImage ?? (await ensureHelperImage(docker, { baseImage: options.baseImage, logger, signal }));
+      const helperImage = options.helperImage ?? (await ensureHelperImage(docker, { baseImage: options.baseImage, logger, signal, proxies: spec.proxies }));
       throwIfAborted(signal);
       const { packed, warnings } = await runStages(docker, {
         plan,
@@ -96,6 +96,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
         trust: { checkGpg: options.checkGpg, allowUnsigned: options.allowUnsigned, checkValidUntil: options.checkValidUntil },
         keyringFile: options.keyringFile,
         buildKey,
+        lock,
         progress,
         started,
       });
@@ -120,6 +121,6 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
       throw toEngineError(error);
     }
   } finally {
-    await unlock().catch((error: unknown) => logger.warn({ err: error }, 'could not release the output lock (it goes stale by itself)'));
+    await lock.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the output lock (it goes stale by itself)'));
   }
 }

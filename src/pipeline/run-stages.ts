@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { throwIfAborted } from '../errors.js';
 import { startHelperSession } from '../helper/helper-session.js';
 import type { RetryOptions } from '../helper/retry-policy.js';
+import type { OutputLock } from '../output/lock-output.js';
 import { renderMetadata } from '../output/metadata.js';
 import { createStaging, publish, removeStaging, streamImageOut, writeStagedFile } from '../output/staging.js';
 import { planBuild, type BuildPlan } from '../plan/plan-build.js';
@@ -32,6 +33,8 @@ export interface StageRunOptions {
   /** A keyring file on the builder's side, for archives whose key the helper lacks. */
   keyringFile?: string;
   buildKey: string;
+  /** The output directory's lock: checked right before publishing. */
+  lock: Pick<OutputLock, 'assertHeld'>;
   progress: Progress;
   started: number;
 }
@@ -102,7 +105,7 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
     });
     await writeStagedFile(staging, plan.metadataName, metadata);
     // From here the build completes even if a signal arrives: renames take milliseconds.
-    await publish(staging, spec.output, [...packed.map((p) => p.image.fileName), plan.metadataName]);
+    await publish(staging, spec.output, [...packed.map((p) => p.image.fileName), plan.metadataName], { assertLockHeld: () => options.lock.assertHeld() });
     return { packed, warnings };
   } finally {
     if (staging) await removeStaging(staging, logger);

@@ -44,7 +44,7 @@ export async function verifyOutput(options: VerifyOptions) {
   for (const [i, image] of metadata.images.entries()) reports[i]!.checks.push(...(await checkContainerFile(target.dir, image)));
 
   try {
-    const docker = await connectDocker();
+    const docker = await connectDocker({ signal });
     const helperImage = options.helperImage ?? (await ensureHelperImage(docker, { baseImage: options.baseImage, logger, signal, name: options.boot ? 'boot' : 'helper' }));
     const session = await startHelperSession(docker, {
       image: helperImage,
