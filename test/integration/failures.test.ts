@@ -22,6 +22,37 @@ describe('failures leave nothing behind', () => {
     await assert.rejects(readdir(out), { code: 'ENOENT' });
   });
 
+  it('refuses a --keyring that does not exist: exit 2, nothing created', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const out = path.join(workDir(), 'out-keyring');
+    await mkdir(out);
+    const run = await runCli([JSON.stringify(exampleSpec({ output: out })), '--keyring', path.join(workDir(), 'no-such.gpg')]);
+    assert.equal(run.exitCode, 2, run.stdout);
+    assert.equal(run.result.code, 'USAGE');
+    assert.match(run.result.message, /--keyring .*no-such\.gpg: no such file/);
+    assert.deepEqual(await containersCreatedSince(since, run.pid), []);
+    assert.deepEqual(await readdir(out), []);
+  });
+
+  it('never quotes a malformed spec back: its password and credentials stay out of stdout, stderr and the log', async () => {
+    const log = path.join(workDir(), 'secret.log');
+    const secrets = ['s3cret-root-pw', 'p@ss-repo', 'pr0xy-pw'];
+    const text = JSON.stringify(
+      exampleSpec({
+        root_password: secrets[0],
+        repos: [{ ...exampleSpec().repos[0], uri: `http://fuel:${secrets[1]}@127.0.0.1:8080/debian` }],
+        proxies: { protocols: { http: `http://u:${secrets[2]}@127.0.0.1:3128` } },
+      }),
+    );
+    // A syntax error in the middle of it, and the same text as a mangled non-JSON argument.
+    for (const bad of [`${text.slice(0, -1)},}`, text.slice(1)]) {
+      const run = await runCli([bad, '--log-file', log]);
+      assert.equal(run.exitCode, 2, run.stdout);
+      const seen = `${run.stdout}\n${run.stderr}\n${await readFile(log, 'utf8').catch(() => '')}`;
+      for (const secret of secrets) assert.ok(!seen.includes(secret), `${secret} leaked: ${seen.slice(0, 500)}`);
+    }
+  });
+
   it('reads the spec from a file or stdin as well', async () => {
     const file = path.join(workDir(), 'bad.json');
     await writeFile(file, JSON.stringify(exampleSpec({ codename: 'Bad Name' })));
