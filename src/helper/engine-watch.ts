@@ -43,6 +43,8 @@ const CALLS: Array<[method: string, path: RegExp, name: string]> = [
   ['GET', /^\/exec\/[^/]+\/json$/, 'exec inspect'],
   ['PUT', /^\/containers\/[^/]+\/archive$/, 'put archive'],
   ['GET', /^\/containers\/[^/]+\/archive$/, 'get archive'],
+  ['GET', /^\/volumes\/[^/]+$/, 'inspect volume'],
+  ['POST', /^\/volumes\/create$/, 'create volume'],
   ['GET', /^\/images\/json$/, 'list images'],
   ['GET', /^\/images\/.+\/json$/, 'inspect image'],
   ['POST', /^\/build$/, 'image build'],

@@ -6,7 +6,8 @@ import net from 'node:net';
  * - `silent`: accepts connections and never answers anything;
  * - `ping-only`: answers /_ping, hangs on every other request;
  * - `hangs-exec`: enough of the Engine API for a helper container to start
- *   (ping, list containers, info, create, start, exec create), then an exec
+ *   (ping, the key secret's volume, list containers, info, create, start,
+ *   exec create), then an exec
  *   whose output never comes and a removal that is never answered.
  * `requests` lists "METHOD /path" of every request it got, in order.
  */
@@ -32,6 +33,9 @@ export async function startFakeEngine(socketPath: string, mode: FakeEngineMode):
     if (url === '/_ping') return void res.end('OK');
     if (mode === 'ping-only') return;
     if (req.method === 'GET' && url === '/containers/json') return json(res, 200, []);
+    // The build key's secret, kept on the engine (src/helper/key-secret.ts).
+    if (req.method === 'GET' && url === '/volumes/fuel-image-state')
+      return json(res, 200, { Name: 'fuel-image-state', Labels: { 'org.openstack.fuel-image.key-secret': 'a'.repeat(64) } });
     if (req.method === 'GET' && url === '/info') return json(res, 200, { SecurityOptions: ['name=seccomp,profile=builtin'] });
     if (req.method === 'POST' && url === '/containers/create') return json(res, 201, { Id: CONTAINER_ID, Warnings: [] });
     if (req.method === 'POST' && url.endsWith('/start') && url.startsWith('/containers/')) return void res.writeHead(204).end();
