@@ -15,22 +15,17 @@ RUN if ! command -v node >/dev/null; then \
     fi
 
 # Compiles src/ into dist/ with the checkout's node_modules (`npm ci` first;
-# typescript is a dev dependency), then prunes them to production
-# dependencies offline: building this image needs no npm registry either.
+# typescript is a dev dependency), then drops the dev-only packages the lock
+# file names: building this image needs no npm and no registry.
 FROM node AS build
-RUN if ! command -v npm >/dev/null; then \
-      apt-get update \
-      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm \
-      && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
-    fi
 WORKDIR /opt/fuel-image
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY node_modules node_modules
-COPY tsconfig.json tsconfig.build.json ./
 COPY src src
-RUN npm run build \
-    && npm prune --omit=dev --offline --no-audit --no-fund \
-    && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
+COPY scripts/prune-dev-dependencies.mjs /tmp/
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+    && node /tmp/prune-dev-dependencies.mjs \
+    && find node_modules -mindepth 1 -maxdepth 2 -type d -empty -delete
 
 # What runs: compiled JavaScript and production dependencies only (no npm,
 # TypeScript, tsx or esbuild).

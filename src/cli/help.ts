@@ -96,12 +96,12 @@ every check passes; failures name the image and the check.
                          built on first use from the same local base image.
       --boot-timeout S   give up booting after S seconds (default 600)
 
-gc: removes what killed builds left behind (after SIGKILL, a lost engine
-connection): helper containers (label org.openstack.fuel-image.role=helper)
-whose builder process is gone (--all: every helper, and no other container;
-only when no build runs), and staging
+gc: removes what killed builds left behind. A helper removes itself when its
+builder dies (SIGKILL, lost engine connection); gc removes helper containers
+(label org.openstack.fuel-image.role=helper) that are not running (--all:
+every helper, and no other container; only when no build runs), and staging
 directories in the OUTPUT_DIRs given. --dry-run lists without removing.
-Builds also sweep dead builders' helpers when they start.
+Builds also sweep stopped helpers when they start.
 
 example: prints the bundled example spec (Debian bookworm, "/" ext4 +
 "/boot" ext2) with its repo set to the Debian mirror. mirror: prints that

@@ -1,15 +1,16 @@
+import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { FuelImageError } from '../errors.js';
 import { redactSecrets } from '../log/redact.js';
 import { HELPER } from '../plan/helper-paths.js';
+import { attachHeartbeat, WATCHED_STDIN, watchBuilderCommand, type BuilderHeartbeat } from './builder-heartbeat.js';
 import { copyFileOut, putFiles, putHostFile, type ArchiveFile, type CopiedFile } from './archive.js';
 import { classifyTimeout, withTimeout } from './attempt-timeout.js';
 import { ENGINE_LIMITS } from './engine-watch.js';
 import { execCommand, type ExecResult } from './exec-command.js';
 import { buildLabels, HELPER_ROLE, LABEL } from './labels.js';
 import { retryStep, type RetryOptions } from './retry-policy.js';
-import { ownerId } from './sweep-helpers.js';
 
 export type { ArchiveFile, CopiedFile, ExecResult };
 
@@ -119,7 +120,8 @@ export async function requestHelperRemoval(): Promise<void> {
 
 /**
  * Creates and starts a helper container and returns its session. Its main
- * process only sleeps; every step is an exec. No host path is bind-mounted:
+ * process only watches the builder (builder-heartbeat.ts) and every step is
+ * an exec; when the builder goes, the helper stops and the engine removes it. No host path is bind-mounted:
  * the builder may itself run in a container (Fuel's MCollective) whose paths
  * the engine cannot see.
  */
@@ -132,8 +134,9 @@ export async function startHelperSession(docker: Docker, options: StartSessionOp
     container = await docker.createContainer({
       Image: options.image,
       name,
-      Cmd: ['sleep', 'infinity'],
-      Labels: { ...buildLabels(options.buildId, HELPER_ROLE), [LABEL.owner]: ownerId() },
+      Cmd: watchBuilderCommand(),
+      ...WATCHED_STDIN,
+      Labels: { ...buildLabels(options.buildId, HELPER_ROLE), [LABEL.owner]: `${hostname()}:${process.pid}` },
       WorkingDir: '/',
       HostConfig: {
         NetworkMode: options.network,
@@ -143,7 +146,8 @@ export async function startHelperSession(docker: Docker, options: StartSessionOp
         SecurityOpt: helperSecurityOpt({ privileged: options.privileged, selinux: engineUsesSelinux(info.SecurityOptions as string[] | undefined) }),
         // A PID 1 that reaps: debootstrap and dpkg leave orphans behind.
         Init: true,
-        AutoRemove: false,
+        // The helper removes itself once its builder is gone (builder-heartbeat.ts).
+        AutoRemove: true,
       },
     });
   } catch (error) {
@@ -153,8 +157,16 @@ export async function startHelperSession(docker: Docker, options: StartSessionOp
     liveHelpers.delete(name);
     throw error;
   }
-  const session = new ContainerSession(container, name, options);
   options.logger.debug({ container: container.id.slice(0, 12) }, 'helper container created');
+  let heartbeat: BuilderHeartbeat;
+  try {
+    heartbeat = await attachHeartbeat(container, options.logger);
+  } catch (error) {
+    await removeContainer(container, options.logger);
+    liveHelpers.delete(name);
+    throw error;
+  }
+  const session = new ContainerSession(container, name, heartbeat, options);
   try {
     await container.start();
   } catch (error) {
@@ -175,7 +187,9 @@ async function removeContainer(container: Docker.Container, logger: Logger): Pro
     await container.remove({ force: true, v: true, abortSignal: limit });
     logger.debug({ container: id }, 'helper container removed');
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return;
+    // 404: gone; 409: the engine is removing it already (AutoRemove after the heartbeat stopped).
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 404 || status === 409) return;
     const reason = limit.aborted ? `no answer within ${ENGINE_LIMITS.removeMs / 1000} s` : (error as Error).message;
     logger.error({ err: limit.aborted ? undefined : error, container: id }, `could not remove the helper container (${reason}); "fuel-image gc" removes it later`);
   }
@@ -192,6 +206,7 @@ class ContainerSession implements HelperSession {
   constructor(
     private readonly container: Docker.Container,
     private readonly name: string,
+    private readonly heartbeat: BuilderHeartbeat,
     options: StartSessionOptions,
   ) {
     this.logger = options.logger;
@@ -247,9 +262,13 @@ class ContainerSession implements HelperSession {
   }
 
   async remove(): Promise<void> {
+    this.heartbeat.expectClose();
     try {
       await removeContainer(this.container, this.logger);
     } finally {
+      // After the removal request: if the engine never answered it, the
+      // closed stdin still makes the helper stop and remove itself.
+      this.heartbeat.stop();
       liveHelpers.delete(this.name);
     }
   }

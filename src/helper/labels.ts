@@ -4,7 +4,7 @@ export const LABEL = {
   buildId: 'org.openstack.fuel-image.build-id',
   role: 'org.openstack.fuel-image.role',
   contextHash: 'org.openstack.fuel-image.context-hash',
-  /** host:pid of the builder process, so `fuel-image gc` can tell orphans from live builds. */
+  /** host:pid of the builder process, for people and tests reading the engine; gc never relies on it. */
   owner: 'org.openstack.fuel-image.owner',
   /** On the `fuel-image-state` volume: the hex secret the build key is keyed with (helper/key-secret.ts). */
   keySecret: 'org.openstack.fuel-image.key-secret',

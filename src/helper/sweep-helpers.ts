@@ -1,22 +1,33 @@
-import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { HELPER_ROLE, LABEL } from './labels.js';
 
-/** "host:pid" of this builder process, stored on every helper it starts. */
-export function ownerId(): string {
-  return `${hostname()}:${process.pid}`;
-}
+/**
+ * A helper created this long ago that never started is a leftover: its
+ * builder died between the create and the start (milliseconds apart).
+ */
+export const NOT_STARTED_GRACE_SECONDS = 60;
 
-/** True when the helper's builder process is known to be gone (same host, pid not running). */
-export function isOrphan(labels: Record<string, string>): boolean {
-  const [host, pid] = (labels[LABEL.owner] ?? '').split(':');
-  if (host !== hostname() || !pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+/**
+ * True when a listed helper has no builder any more. A running helper always
+ * has one: its first process exits (and the engine removes the container)
+ * as soon as its builder's attach connection closes or its heartbeat stops
+ * (helper-session.ts). So nothing here depends on host names or PIDs, which
+ * say nothing across PID namespaces (a builder in a container is PID 1 with
+ * the host's hostname under host networking).
+ */
+export function isLeftover(info: { State: string; Created: number }, nowSeconds: number): boolean {
+  switch (info.State) {
+    case 'running':
+    case 'paused':
+    case 'restarting':
+    case 'removing':
+      return false;
+    case 'created':
+      return nowSeconds - info.Created > NOT_STARTED_GRACE_SECONDS;
+    default:
+      // exited, dead: the engine failed to auto-remove it, or an older helper.
+      return true;
   }
 }
 
@@ -38,16 +49,16 @@ export interface SweepResult {
 }
 
 /**
- * Removes helper containers left by builds that were SIGKILLed or lost the
- * engine connection. `all` removes every helper (no build may run); no other
- * container is ever touched.
+ * Removes helper containers no builder uses any more (see isLeftover; the
+ * engine auto-removes almost all of them itself). `all` removes every helper,
+ * running ones included (no build may run); no other container is ever touched.
  */
 export async function sweepHelpers(docker: Docker, logger: Logger, options: { all: boolean; dryRun?: boolean }): Promise<SweepResult> {
   const containers = await docker.listContainers({ all: true, filters: HELPER_FILTERS });
   const result: SweepResult = { removed: [], kept: [] };
   for (const info of containers.filter((c) => isHelperContainer(c.Labels))) {
     const name = info.Names[0]?.replace(/^\//, '') ?? info.Id.slice(0, 12);
-    if (!options.all && !isOrphan(info.Labels)) {
+    if (!options.all && !isLeftover(info, Math.floor(Date.now() / 1000))) {
       result.kept.push(name);
       continue;
     }
@@ -64,7 +75,7 @@ export async function sweepHelpers(docker: Docker, logger: Logger, options: { al
   return result;
 }
 
-/** At the start of a build: clear helpers of dead builders on this host, so nothing piles up. */
+/** At the start of a build: clear helpers no builder uses, so nothing piles up. */
 export async function removeDeadHelpers(docker: Docker, logger: Logger): Promise<void> {
   await sweepHelpers(docker, logger, { all: false }).catch((error: unknown) => logger.warn({ err: error }, 'could not sweep leftover helpers'));
 }

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { DEFAULT_BASE_IMAGE } from '../../src/cli/parse-args.js';
 import { LABEL } from '../../src/helper/labels.js';
+import { HELPER_FILTERS } from '../../src/helper/sweep-helpers.js';
 
 export const docker = new Docker();
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -53,4 +54,18 @@ export async function runCli(args: string[], options: { env?: Record<string, str
     /* asserted by the caller */
   }
   return { exitCode: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr, result, pid };
+}
+
+/** The builder image from the checkout's Dockerfile (compiled in its build stage from the local base; no registry). */
+export const BUILDER_TEST_IMAGE = 'fuel-image-builder:test';
+
+export async function ensureBuilderImage(): Promise<string> {
+  await ensureBaseImage();
+  await execa('docker', ['build', '--network', 'host', '-q', '-t', BUILDER_TEST_IMAGE, '--build-arg', `BASE_IMAGE=${DEFAULT_BASE_IMAGE}`, '.'], { cwd: ROOT });
+  return BUILDER_TEST_IMAGE;
+}
+
+/** Helper containers (by role, as gc selects them), running or not. */
+export async function helperContainers(): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: HELPER_FILTERS });
 }
