@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { parseCliArgs, type BuildArgs, type GcArgs, type VerifyArgs } from './cli/parse-args.js';
+import { parseCliArgs, type BuildArgs, type GcArgs, type HelperArgs, type VerifyArgs } from './cli/parse-args.js';
 import { exitCodeFor, FuelImageError, abortedError, interruptedBy, isFuelImageError } from './errors.js';
 import { redactSecrets } from './log/redact.js';
 import type { Logger } from 'pino';
@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { createLogger } = await import('./log/create-logger.js');
-  const logger = createLogger({ level: args.level, logFile: args.command === 'gc' ? undefined : args.logFile });
+  const logger = createLogger({ level: args.level, logFile: args.command === 'gc' || args.command === 'helper' ? undefined : args.logFile });
   const controller = new AbortController();
   // The first signal aborts the build, which then cleans up under time limits
   // (the helper's removal: 10 s). A second one ends the process at once.
@@ -53,7 +53,9 @@ export async function main(argv: string[]): Promise<number> {
     const result =
       args.command === 'gc'
         ? await runGc(args, logger, controller.signal)
-        : args.command === 'verify'
+        : args.command === 'helper'
+          ? await runHelper(args, logger, controller.signal)
+          : args.command === 'verify'
           ? await runVerify(args, logger, controller.signal)
           : await runBuild(args, logger, controller.signal);
     if (exiting) return 0;
@@ -103,6 +105,11 @@ async function runVerify(args: VerifyArgs, logger: Logger, signal: AbortSignal) 
   const { verifyOutput } = await import('./verify/verify-output.js');
   const { command: _command, level: _level, logFile: _logFile, ...options } = args;
   return verifyOutput({ ...options, logger, signal });
+}
+
+async function runHelper(args: HelperArgs, logger: Logger, signal: AbortSignal) {
+  const { manageHelper } = await import('./cli/manage-helper.js');
+  return manageHelper(args, logger, signal);
 }
 
 async function runGc(args: GcArgs, logger: Logger, signal: AbortSignal) {

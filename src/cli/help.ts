@@ -4,6 +4,7 @@ Usage:
   fuel-image [build] <spec> [options]
   fuel-image verify [--boot] <output dir | metadata file>
   fuel-image gc [--all] [--dry-run] [OUTPUT_DIR...]
+  fuel-image helper build | save FILE | load FILE [--base-image IMAGE]
   fuel-image example [--mirror URI] > spec.json
   fuel-image mirror
   fuel-image --help | --version
@@ -102,6 +103,14 @@ builder dies (SIGKILL, lost engine connection); gc removes helper containers
 every helper, and no other container; only when no build runs), and staging
 directories in the OUTPUT_DIRs given. --dry-run lists without removing.
 Builds also sweep stopped helpers when they start.
+
+helper: the helper image for a host that cannot make it (no debootstrap,
+no mirror). "helper build" builds it (or finds it) on the engine; "helper
+save FILE" writes it as a docker-save archive (gzip when FILE ends in .gz);
+"helper load FILE" loads one and says whether it is this version's helper.
+Builds find a loaded helper by its label, so its base need not exist. A
+missing --base-image whose name names a registry (HOST[:PORT]/NAME:TAG) is
+pulled; a bare name never is (it would mean Docker Hub).
 
 example: prints the bundled example spec (Debian bookworm, "/" ext4 +
 "/boot" ext2) with its repo set to the Debian mirror. mirror: prints that

@@ -46,7 +46,16 @@ export interface VerifyArgs {
   logFile?: string;
 }
 
-export type CliArgs = BuildArgs | GcArgs | VerifyArgs | ExampleArgs | MirrorArgs | { command: 'help' } | { command: 'version' };
+export interface HelperArgs {
+  command: 'helper';
+  action: 'build' | 'save' | 'load';
+  /** The archive to write (save) or read (load). */
+  file?: string;
+  baseImage: string;
+  level: 'debug' | 'info' | 'warn';
+}
+
+export type CliArgs = BuildArgs | GcArgs | VerifyArgs | HelperArgs | ExampleArgs | MirrorArgs | { command: 'help' } | { command: 'version' };
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -93,6 +102,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (positionals.length !== 1) throw new FuelImageError('USAGE', `${positionals[0]} takes no arguments (see fuel-image --help)`);
     return positionals[0] === 'example' ? { command: 'example', mirror: values.mirror } : { command: 'mirror' };
   }
+  if (positionals[0] === 'helper') return helperArgs(positionals.slice(1), values['base-image'], level);
   if (positionals[0] === 'verify') {
     if (positionals.length !== 2) throw new FuelImageError('USAGE', 'verify takes one output directory or metadata file (see fuel-image --help)');
     return {
@@ -130,6 +140,14 @@ export function parseCliArgs(argv: string[]): CliArgs {
     force: values.force ?? false,
     lockWaitSeconds: integer('--lock-wait', values['lock-wait'], 3600, 0, 86_400),
   };
+}
+
+function helperArgs(rest: string[], baseImage: string | undefined, level: HelperArgs['level']): HelperArgs {
+  const [action, file, ...extra] = rest;
+  const base = baseImage ?? process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE;
+  if (action === 'build' && file === undefined) return { command: 'helper', action, baseImage: base, level };
+  if ((action === 'save' || action === 'load') && file !== undefined && extra.length === 0) return { command: 'helper', action, file, baseImage: base, level };
+  throw new FuelImageError('USAGE', 'expected "helper build", "helper save FILE" or "helper load FILE" (see fuel-image --help)');
 }
 
 function featureSet(value: string | undefined): 'compatible' | 'target' {

@@ -6,6 +6,7 @@ import { FuelImageError } from '../errors.js';
 import type { Spec } from '../input/schema.js';
 import { hashDirectory } from '../plan/content-hash.js';
 import { LABEL } from './labels.js';
+import { namesRegistry, pullImage } from './pull-image.js';
 
 export type HelperImageName = 'helper' | 'boot';
 
@@ -71,18 +72,7 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
     logger.debug({ image: ref }, `${name} image up to date`);
     return ref;
   }
-  await docker
-    .getImage(baseImage)
-    .inspect()
-    .catch((error: unknown) => {
-      // Only the engine's "no such image" means missing; a lost engine stays what it is.
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-      throw new FuelImageError(
-        'BASE_IMAGE_MISSING',
-        `base image "${baseImage}" not found on the engine: create it with "npm run base" (images/base/make-base.sh), or pass --base-image`,
-        { cause: error },
-      );
-    });
+  await ensureBaseImage(docker, baseImage, logger, options.signal);
   logger.info({ tag, baseImage }, `building the ${name} image (once per version)`);
   const started = Date.now();
   try {
@@ -119,4 +109,28 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
   }
   logger.info({ tag, seconds: (Date.now() - started) / 1000 }, `${name} image built`);
   return tag;
+}
+
+/**
+ * The base must be on the engine: made locally (images/base/make-base.sh), or
+ * pulled when its name names a registry.
+ */
+async function ensureBaseImage(docker: Docker, baseImage: string, logger: Logger, signal?: AbortSignal): Promise<void> {
+  const missing = await docker
+    .getImage(baseImage)
+    .inspect()
+    .then(
+      () => false,
+      (error: unknown) => {
+        // Only the engine's "no such image" means missing; a lost engine stays what it is.
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+        return true;
+      },
+    );
+  if (!missing) return;
+  if (namesRegistry(baseImage)) return pullImage(docker, baseImage, logger, signal);
+  throw new FuelImageError(
+    'BASE_IMAGE_MISSING',
+    `base image "${baseImage}" not found on the engine: create it with "npm run base" (images/base/make-base.sh), load a saved helper with "fuel-image helper load FILE", or pass --base-image REGISTRY/NAME:TAG to pull one`,
+  );
 }
