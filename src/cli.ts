@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { createLogger } = await import('./log/create-logger.js');
-  const logger = createLogger({ level: args.level, logFile: args.command === 'gc' || args.command === 'helper' ? undefined : args.logFile });
+  const logger = createLogger({ level: args.level, logFile: args.command === 'build' || args.command === 'verify' ? args.logFile : undefined });
   const controller = new AbortController();
   // The first signal aborts the build, which then cleans up under time limits
   // (the helper's removal: 10 s). A second one ends the process at once.
@@ -55,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         ? await runGc(args, logger, controller.signal)
         : args.command === 'helper'
           ? await runHelper(args, logger, controller.signal)
+          : args.command === 'serve'
+            ? await (await import('./cli/serve-images.js')).serveImages(args, logger, controller.signal)
           : args.command === 'verify'
           ? await runVerify(args, logger, controller.signal)
           : await runBuild(args, logger, controller.signal);
@@ -76,7 +78,8 @@ export async function main(argv: string[]): Promise<number> {
 async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
   const { parseSpec, readSpecText } = await import('./input/read-spec.js');
   const { buildImages } = await import('./pipeline/build-images.js');
-  const spec = parseSpec(await readSpecText(args.spec));
+  const text = typeof args.spec === 'string' ? await readSpecText(args.spec) : (await import('./cli/print-example.js')).printExample({ command: 'example', mirror: args.spec.mirror });
+  const spec = parseSpec(text);
   if (args.output) spec.output = path.resolve(args.output);
   // A keyring that cannot be read is bad input: refused before anything is created.
   if (args.keyring) await access(args.keyring, constants.R_OK).catch((error: unknown) => {

@@ -5,6 +5,8 @@ Usage:
   fuel-image verify [--boot] <output dir | metadata file>
   fuel-image gc [--all] [--dry-run] [OUTPUT_DIR...]
   fuel-image helper build | save FILE | load FILE [--base-image IMAGE]
+  fuel-image serve DIR [--listen 127.0.0.1:8080] [--prefix /targetimages/]
+  fuel-image --example [--mirror URI] [options]
   fuel-image example [--mirror URI] > spec.json
   fuel-image mirror
   fuel-image --help | --version
@@ -103,6 +105,13 @@ builder dies (SIGKILL, lost engine connection); gc removes helper containers
 every helper, and no other container; only when no build runs), and staging
 directories in the OUTPUT_DIRs given. --dry-run lists without removing.
 Builds also sweep stopped helpers when they start.
+
+serve: serves the images in DIR over HTTP (GET, HEAD; never dotfiles) at
+PREFIX, as a Fuel master's nginx serves /var/www/nailgun/targetimages, so
+the URIs in a spec's image_data resolve; until SIGINT/SIGTERM. compose.yaml
+runs it beside the builder.
+
+--example builds the bundled example spec (see "example" below).
 
 helper: the helper image for a host that cannot make it (no debootstrap,
 no mirror). "helper build" builds it (or finds it) on the engine; "helper

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { FuelImageError } from '../errors.js';
 import type { ExampleArgs, MirrorArgs } from './print-example.js';
+import type { ServeArgs } from './serve-images.js';
 
 /** Made locally by images/base/make-base.sh (debootstrap + docker import): no registry. */
 export const DEFAULT_BASE_IMAGE = 'fuel-image-base:trixie';
 
 export interface BuildArgs {
   command: 'build';
-  spec: string;
+  /** JSON text, a file, "-", or the bundled example (--example) with the host's mirror or --mirror. */
+  spec: string | { example: true; mirror?: string };
   output?: string;
   logFile?: string;
   level: 'debug' | 'info' | 'warn';
@@ -55,7 +57,7 @@ export interface HelperArgs {
   level: 'debug' | 'info' | 'warn';
 }
 
-export type CliArgs = BuildArgs | GcArgs | VerifyArgs | HelperArgs | ExampleArgs | MirrorArgs | { command: 'help' } | { command: 'version' };
+export type CliArgs = BuildArgs | GcArgs | VerifyArgs | HelperArgs | ServeArgs | ExampleArgs | MirrorArgs | { command: 'help' } | { command: 'version' };
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -82,6 +84,9 @@ const OPTIONS = {
   boot: { type: 'boolean' },
   'boot-timeout': { type: 'string' },
   mirror: { type: 'string' },
+  example: { type: 'boolean' },
+  listen: { type: 'string' },
+  prefix: { type: 'string' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -102,6 +107,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (positionals.length !== 1) throw new FuelImageError('USAGE', `${positionals[0]} takes no arguments (see fuel-image --help)`);
     return positionals[0] === 'example' ? { command: 'example', mirror: values.mirror } : { command: 'mirror' };
   }
+  if (positionals[0] === 'serve') {
+    if (positionals.length !== 2) throw new FuelImageError('USAGE', 'serve takes one directory (see fuel-image --help)');
+    const prefix = values.prefix ?? '/targetimages/';
+    return { command: 'serve', directory: positionals[1]!, listen: values.listen ?? '127.0.0.1:8080', prefix: `/${prefix.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/'), level };
+  }
   if (positionals[0] === 'helper') return helperArgs(positionals.slice(1), values['base-image'], level);
   if (positionals[0] === 'verify') {
     if (positionals.length !== 2) throw new FuelImageError('USAGE', 'verify takes one output directory or metadata file (see fuel-image --help)');
@@ -119,10 +129,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
     };
   }
   const rest = positionals[0] === 'build' ? positionals.slice(1) : positionals;
-  if (rest.length !== 1) throw new FuelImageError('USAGE', 'expected exactly one spec: JSON text, a file path, or "-" for stdin (see fuel-image --help)');
+  if (values.example && rest.length > 0) throw new FuelImageError('USAGE', '--example builds the bundled example: give no spec with it (see fuel-image --help)');
+  if (!values.example && rest.length !== 1) throw new FuelImageError('USAGE', 'expected exactly one spec: JSON text, a file path, or "-" for stdin (see fuel-image --help)');
   return {
     command: 'build',
-    spec: rest[0]!,
+    spec: values.example ? { example: true, mirror: values.mirror } : rest[0]!,
     output: values.output,
     logFile: values['log-file'],
     level,
