@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import YAML from 'yaml';
 import { ensureBaseImage, helperContainers } from '../helpers/engine.js';
+import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
 import { lightSpec } from '../helpers/specs.js';
 
@@ -78,11 +78,3 @@ describe('compose: the builder and an image server', () => {
     assert.equal((await fetch(`${base}/targetimages/.fuel-image.lock`)).status, 404, 'no dotfiles');
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

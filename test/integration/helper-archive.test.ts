@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -9,6 +8,7 @@ import { DEFAULT_BASE_IMAGE } from '../../src/cli/parse-args.js';
 import { helperContextHash } from '../../src/helper/helper-image.js';
 import { LABEL } from '../../src/helper/labels.js';
 import { docker, ensureBaseImage, runCli } from '../helpers/engine.js';
+import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
 import { useWorkDir } from '../helpers/temp-dir.js';
 
@@ -103,11 +103,3 @@ describe('the helper image as an archive, and a base from a registry', () => {
     });
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
