@@ -104,6 +104,32 @@ export async function lockOutput(output: string, options: LockOptions): Promise<
   }
 }
 
+/**
+ * Runs `work`, the steps that write into the output directory (stream-out,
+ * publish). If it fails and the lock turns out lost, the lost lock is thrown
+ * (OUTPUT, "lost the output lock"), with the step's own error as its cause.
+ *
+ * Why: a build stalled past the stale time (a stopped process, a frozen VM)
+ * is taken for a dead one by the build that takes its lock over, which
+ * removes its staging directory (removeStaleStaging). Once resumed, the
+ * stalled build's copy fails on the missing directory (ENOENT), and that
+ * read as "lost the connection to the Docker engine": the wrong cause, and
+ * a wrong hint. The publish step's own check (`assertHeld`) is never reached.
+ */
+export async function writeUnderLock<T>(lock: Pick<OutputLock, 'assertHeld'>, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    try {
+      await lock.assertHeld();
+    } catch (lost) {
+      if (!(lost instanceof FuelImageError)) throw error;
+      throw new FuelImageError(lost.code, lost.message, { cause: error, details: { ...lost.details, lockLost: true } });
+    }
+    throw error;
+  }
+}
+
 interface LockState {
   /** Set once our token is in the lock directory. */
   held: boolean;

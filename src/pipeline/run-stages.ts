@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { throwIfAborted } from '../errors.js';
 import { startHelperSession } from '../helper/helper-session.js';
 import type { RetryOptions } from '../helper/retry-policy.js';
-import type { OutputLock } from '../output/lock-output.js';
+import { writeUnderLock, type OutputLock } from '../output/lock-output.js';
 import { renderMetadata } from '../output/metadata.js';
 import { createStaging, publish, removeStaging, streamImageOut, writeStagedFile } from '../output/staging.js';
 import { planBuild, type BuildPlan } from '../plan/plan-build.js';
@@ -89,23 +89,27 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
     progress.start('filesystems', `making ${plan.images.length} filesystem image(s)`);
     const packed = await makeImages(context, facts);
 
-    progress.start('stream-out', `writing images to ${spec.output}`);
-    staging = await createStaging(spec.output);
-    for (const item of packed) await streamImageOut(session, item, staging);
-    throwIfAborted(signal);
+    // A build that lost its lock while writing (stalled past the stale time)
+    // fails as such, whichever step noticed first: see writeUnderLock.
+    await writeUnderLock(options.lock, async () => {
+      progress.start('stream-out', `writing images to ${spec.output}`);
+      staging = await createStaging(spec.output);
+      for (const item of packed) await streamImageOut(session, item, staging);
+      throwIfAborted(signal);
 
-    progress.start('publish', 'publishing images and metadata');
-    const metadata = renderMetadata(plan, facts, packed, {
-      warnings,
-      version: VERSION,
-      helperImage: options.helperImage,
-      buildKey: options.buildKey,
-      durationSeconds: Math.round((Date.now() - options.started) / 100) / 10,
-      builtAt: new Date().toISOString(),
+      progress.start('publish', 'publishing images and metadata');
+      const metadata = renderMetadata(plan, facts, packed, {
+        warnings,
+        version: VERSION,
+        helperImage: options.helperImage,
+        buildKey: options.buildKey,
+        durationSeconds: Math.round((Date.now() - options.started) / 100) / 10,
+        builtAt: new Date().toISOString(),
+      });
+      await writeStagedFile(staging, plan.metadataName, metadata);
+      // From here the build completes even if a signal arrives: renames take milliseconds.
+      await publish(staging, spec.output, [...packed.map((p) => p.image.fileName), plan.metadataName], { assertLockHeld: () => options.lock.assertHeld() });
     });
-    await writeStagedFile(staging, plan.metadataName, metadata);
-    // From here the build completes even if a signal arrives: renames take milliseconds.
-    await publish(staging, spec.output, [...packed.map((p) => p.image.fileName), plan.metadataName], { assertLockHeld: () => options.lock.assertHeld() });
     return { packed, warnings };
   } finally {
     if (staging) await removeStaging(staging, logger);

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { FuelImageError } from '../../src/errors.js';
-import { LOCK_NAME, lockOutput, OWNER_NAME } from '../../src/output/lock-output.js';
-import { publish } from '../../src/output/staging.js';
+import { LOCK_NAME, lockOutput, OWNER_NAME, writeUnderLock } from '../../src/output/lock-output.js';
+import { createStaging, publish, removeStaleStaging } from '../../src/output/staging.js';
 
 /*
  * Two holders of one output directory's lock in one process: the first
@@ -71,6 +71,24 @@ describe('output lock: a build that lost its lock publishes nothing', () => {
     assert.equal(await token(), secondToken);
     await second.release();
     assert.ok(!(await readdir(output)).includes(LOCK_NAME));
+  });
+
+  it('a write that fails after the lock was taken over (the new holder removed the staging) is reported as the lost lock', async () => {
+    const first = await lock();
+    const staging = await createStaging(output);
+    await makeStale();
+    const second = await lock();
+    // The second build takes the first for dead and removes its staging directory.
+    await removeStaleStaging(output, logger);
+    const write = () => writeFile(path.join(staging, 'root.img.gz'), 'first build');
+    await assert.rejects(writeUnderLock(first, write), (error: unknown) => lostLock(error) && (error as Error & { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT');
+    await first.release();
+    await second.assertHeld();
+    // While the lock is held, a failure is the step's own.
+    await assert.rejects(writeUnderLock(second, write), (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT' && !(error instanceof FuelImageError));
+    assert.equal(await writeUnderLock(second, async () => 'written'), 'written');
+    await second.release();
+    assert.deepEqual(await readdir(output), []);
   });
 
   it('a stale lock left by a killed build (token and all) is taken over', async () => {
