@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { FuelImageError } from '../errors.js';
+import { PROGRESS_MODES, type ProgressRequest } from '../log/progress-mode.js';
 import type { ExampleArgs, MirrorArgs } from './print-example.js';
 
 /** Made locally by images/base/make-base.sh (debootstrap + docker import): no registry. */
@@ -11,6 +12,8 @@ export interface BuildArgs {
   output?: string;
   logFile?: string;
   level: 'debug' | 'info' | 'warn';
+  /** What stderr shows: auto (a live view on a terminal, JSON lines elsewhere), tty, plain or json. */
+  progress: ProgressRequest;
   baseImage: string;
   helperImage?: string;
   privileged: boolean;
@@ -32,6 +35,7 @@ export interface GcArgs {
   dryRun: boolean;
   outputs: string[];
   level: 'debug' | 'info' | 'warn';
+  progress: ProgressRequest;
 }
 
 export interface VerifyArgs {
@@ -43,6 +47,7 @@ export interface VerifyArgs {
   helperImage?: string;
   privileged: boolean;
   level: 'debug' | 'info' | 'warn';
+  progress: ProgressRequest;
   logFile?: string;
 }
 
@@ -73,6 +78,7 @@ const OPTIONS = {
   boot: { type: 'boolean' },
   'boot-timeout': { type: 'string' },
   mirror: { type: 'string' },
+  progress: { type: 'string' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -86,8 +92,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.help) return { command: 'help' };
   if (values.version) return { command: 'version' };
   const level = values.verbose ? 'debug' : values.quiet ? 'warn' : 'info';
+  const progress = progressMode(values.progress);
   if (positionals[0] === 'gc') {
-    return { command: 'gc', all: values.all ?? false, dryRun: values['dry-run'] ?? false, outputs: positionals.slice(1), level };
+    return { command: 'gc', all: values.all ?? false, dryRun: values['dry-run'] ?? false, outputs: positionals.slice(1), level, progress };
   }
   if (positionals[0] === 'example' || positionals[0] === 'mirror') {
     if (positionals.length !== 1) throw new FuelImageError('USAGE', `${positionals[0]} takes no arguments (see fuel-image --help)`);
@@ -105,6 +112,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       helperImage: values.boot ? undefined : (values['helper-image'] ?? process.env.FUEL_IMAGE_HELPER),
       privileged: values.privileged ?? false,
       level,
+      progress,
       logFile: values['log-file'],
     };
   }
@@ -116,6 +124,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     output: values.output,
     logFile: values['log-file'],
     level,
+    progress,
     baseImage: values['base-image'] ?? process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE,
     helperImage: values['helper-image'] ?? process.env.FUEL_IMAGE_HELPER,
     privileged: values.privileged ?? false,
@@ -130,6 +139,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
     force: values.force ?? false,
     lockWaitSeconds: integer('--lock-wait', values['lock-wait'], 3600, 0, 86_400),
   };
+}
+
+function progressMode(value: string | undefined): ProgressRequest {
+  if (value === undefined) return 'auto';
+  const found = PROGRESS_MODES.find((mode) => mode === value);
+  if (found) return found;
+  throw new FuelImageError('USAGE', `--progress: expected one of ${PROGRESS_MODES.join(', ')}, got "${value}"`);
 }
 
 function featureSet(value: string | undefined): 'compatible' | 'target' {
