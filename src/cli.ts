@@ -5,6 +5,7 @@ import { parseCliArgs, type BuildArgs, type GcArgs, type HelperArgs, type Verify
 import { exitCodeFor, FuelImageError, abortedError, interruptedBy, isFuelImageError } from './errors.js';
 import { redactSecrets } from './log/redact.js';
 import type { Logger } from 'pino';
+import type { Logging } from './log/create-logger.js';
 
 /**
  * The one place that decides the exit code and prints the result line.
@@ -35,7 +36,17 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { createLogger } = await import('./log/create-logger.js');
-  const logger = createLogger({ level: args.level, logFile: args.command === 'build' || args.command === 'verify' ? args.logFile : undefined });
+  const { chooseProgressMode } = await import('./log/progress-mode.js');
+  const logFile = args.command === 'build' || args.command === 'verify' ? args.logFile : undefined;
+  const logging = createLogger({
+    level: args.level,
+    logFile,
+    view: chooseProgressMode(args.progress, { isTTY: process.stderr.isTTY === true, env: process.env }),
+    // A person who sees only the stages can still read every line after a failure.
+    tempLog: args.command === 'build' || args.command === 'verify',
+  });
+  const { logger } = logging;
+  activeLogging = logging;
   const controller = new AbortController();
   // The first signal aborts the build, which then cleans up under time limits
   // (the helper's removal: 10 s). A second one ends the process at once.
@@ -61,13 +72,23 @@ export async function main(argv: string[]): Promise<number> {
           ? await runVerify(args, logger, controller.signal)
           : await runBuild(args, logger, controller.signal);
     if (exiting) return 0;
+    if (logging.view) {
+      const { summaryLines } = await import('./cli/summary.js');
+      const extras = { downloads: logging.view.downloads(), logFile, dryRun: args.command === 'gc' && args.dryRun };
+      // helper: the result line says it all (serve ends only by a signal).
+      const summary = args.command === 'build' || args.command === 'verify' || args.command === 'gc' ? summaryLines(args.command, result, logging.style, extras) : [];
+      logging.end({ ok: true, summary });
+    }
+    // Machines read this line in every mode; on a terminal it comes after the summary.
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (caught) {
     // Whatever a step threw while being torn down, an interrupt is reported as one.
     const error = controller.signal.aborted ? abortedError(controller.signal) : caught;
     if (exiting) return exitCodeFor(error);
+    logging.view?.failStage();
     logFailure(logger, error, caught);
+    logging.end({ ok: false });
     return report(error);
   } finally {
     process.off('SIGINT', onSignal);
@@ -106,7 +127,7 @@ async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
 
 async function runVerify(args: VerifyArgs, logger: Logger, signal: AbortSignal) {
   const { verifyOutput } = await import('./verify/verify-output.js');
-  const { command: _command, level: _level, logFile: _logFile, ...options } = args;
+  const { command: _command, level: _level, logFile: _logFile, progress: _progress, ...options } = args;
   return verifyOutput({ ...options, logger, signal });
 }
 
@@ -132,6 +153,9 @@ function logFailure(logger: Logger, error: unknown, original: unknown): void {
 /** Set by a second signal: the process is on its way out and has reported. */
 let exiting = false;
 
+/** The running command's logging, so that a second signal can end its view. */
+let activeLogging: Logging | undefined;
+
 /** How long a second signal gives the removal request to get out before the process exits. */
 const REMOVAL_SEND_MS = 500;
 
@@ -150,6 +174,7 @@ async function exitNow(error: FuelImageError): Promise<void> {
   exiting = true;
   const { requestHelperRemoval } = await import('./helper/helper-session.js');
   await Promise.race([requestHelperRemoval(), new Promise((resolve) => setTimeout(resolve, REMOVAL_SEND_MS).unref())]);
+  activeLogging?.end({ ok: false });
   process.exit(report(error));
 }
 
@@ -157,8 +182,9 @@ function report(error: unknown): number {
   const code = exitCodeFor(error);
   const message = redactSecrets(error instanceof Error ? error.message : String(error));
   const errorCode = isFuelImageError(error) ? error.code : 'INTERNAL';
-  // Invalid input is reported before a logger exists: say it plainly on stderr.
-  if (code === 2) process.stderr.write(`fuel-image: ${message}\n`);
+  // Invalid input is reported before a logger exists: say it plainly on
+  // stderr (the human view has said it already).
+  if (code === 2 && !activeLogging?.view) process.stderr.write(`fuel-image: ${message}\n`);
   process.stdout.write(`${JSON.stringify({ outcome: 'error', code: errorCode, message, exit_code: code })}\n`);
   return code;
 }

@@ -54,8 +54,23 @@ Build options:
   -o, --output DIR       write to DIR instead of the spec's "output"
       --log-file PATH    also append JSON log lines (debug level) to PATH,
                          flushed line by line so a caller can follow progress
-  -v, --verbose          debug logs on stderr (every step's output)
+  -v, --verbose          debug logs on stderr (every step's output, every
+                         apt and debootstrap line)
   -q, --quiet            only warnings and errors on stderr
+      --progress MODE    what stderr shows (also for verify and gc): "auto"
+                         (default): "tty" when stderr is a terminal (and TERM
+                         is not dumb and CI is not set), "plain" on a dumb
+                         terminal or in CI, else "json"; "tty": a live view
+                         of a few lines (stage, percent, elapsed time,
+                         download counts, the running step's last line),
+                         one line per finished stage and a summary of the
+                         files, sizes and md5s (colour unless NO_COLOR);
+                         "plain": one line per stage, warnings, errors and
+                         the summary, no cursor movement or colour; "json":
+                         JSON log lines, as machines read them. In tty and
+                         plain mode without --log-file the full log goes to
+                         a temporary file, named when the run fails and
+                         removed when it succeeds.
       --retries N        retries of each network step: bootstrap download,
                          apt-get update, package download (default 4)
       --retry-delay MS   first backoff between retries, doubling (default 2000)
@@ -132,8 +147,9 @@ and sources.list.d/*.list (an air-gapped master finds its local mirror).
   -h, --help             this text
   -V, --version          the version
 
-Output: logs on stderr; one JSON line on stdout with the outcome, each
-image's file, size and md5, and the build's duration.
+Output: logs on stderr (see --progress; JSON lines whenever stderr is not a
+terminal); one JSON line on stdout with the outcome, each image's file, size
+and md5, and the build's duration, in every mode (after the summary).
 
 Exit codes:
   0    images and metadata written

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { FuelImageError } from '../errors.js';
+import { PROGRESS_MODES, type ProgressRequest } from '../log/progress-mode.js';
 import type { ExampleArgs, MirrorArgs } from './print-example.js';
 import type { ServeArgs } from './serve-images.js';
 
@@ -13,6 +14,8 @@ export interface BuildArgs {
   output?: string;
   logFile?: string;
   level: 'debug' | 'info' | 'warn';
+  /** What stderr shows: auto (a live view on a terminal, JSON lines elsewhere), tty, plain or json. */
+  progress: ProgressRequest;
   baseImage: string;
   helperImage?: string;
   privileged: boolean;
@@ -34,6 +37,7 @@ export interface GcArgs {
   dryRun: boolean;
   outputs: string[];
   level: 'debug' | 'info' | 'warn';
+  progress: ProgressRequest;
 }
 
 export interface VerifyArgs {
@@ -45,6 +49,7 @@ export interface VerifyArgs {
   helperImage?: string;
   privileged: boolean;
   level: 'debug' | 'info' | 'warn';
+  progress: ProgressRequest;
   logFile?: string;
 }
 
@@ -55,6 +60,7 @@ export interface HelperArgs {
   file?: string;
   baseImage: string;
   level: 'debug' | 'info' | 'warn';
+  progress: ProgressRequest;
 }
 
 export type CliArgs = BuildArgs | GcArgs | VerifyArgs | HelperArgs | ServeArgs | ExampleArgs | MirrorArgs | { command: 'help' } | { command: 'version' };
@@ -87,6 +93,7 @@ const OPTIONS = {
   example: { type: 'boolean' },
   listen: { type: 'string' },
   prefix: { type: 'string' },
+  progress: { type: 'string' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -100,8 +107,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.help) return { command: 'help' };
   if (values.version) return { command: 'version' };
   const level = values.verbose ? 'debug' : values.quiet ? 'warn' : 'info';
+  const progress = progressMode(values.progress);
   if (positionals[0] === 'gc') {
-    return { command: 'gc', all: values.all ?? false, dryRun: values['dry-run'] ?? false, outputs: positionals.slice(1), level };
+    return { command: 'gc', all: values.all ?? false, dryRun: values['dry-run'] ?? false, outputs: positionals.slice(1), level, progress };
   }
   if (positionals[0] === 'example' || positionals[0] === 'mirror') {
     if (positionals.length !== 1) throw new FuelImageError('USAGE', `${positionals[0]} takes no arguments (see fuel-image --help)`);
@@ -110,9 +118,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (positionals[0] === 'serve') {
     if (positionals.length !== 2) throw new FuelImageError('USAGE', 'serve takes one directory (see fuel-image --help)');
     const prefix = values.prefix ?? '/targetimages/';
-    return { command: 'serve', directory: positionals[1]!, listen: values.listen ?? '127.0.0.1:8080', prefix: `/${prefix.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/'), level };
+    return { command: 'serve', directory: positionals[1]!, listen: values.listen ?? '127.0.0.1:8080', prefix: `/${prefix.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/'), level, progress };
   }
-  if (positionals[0] === 'helper') return helperArgs(positionals.slice(1), values['base-image'], level);
+  if (positionals[0] === 'helper') return helperArgs(positionals.slice(1), values['base-image'], level, progress);
   if (positionals[0] === 'verify') {
     if (positionals.length !== 2) throw new FuelImageError('USAGE', 'verify takes one output directory or metadata file (see fuel-image --help)');
     return {
@@ -125,6 +133,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       helperImage: values.boot ? undefined : (values['helper-image'] ?? process.env.FUEL_IMAGE_HELPER),
       privileged: values.privileged ?? false,
       level,
+      progress,
       logFile: values['log-file'],
     };
   }
@@ -137,6 +146,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     output: values.output,
     logFile: values['log-file'],
     level,
+    progress,
     baseImage: values['base-image'] ?? process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE,
     helperImage: values['helper-image'] ?? process.env.FUEL_IMAGE_HELPER,
     privileged: values.privileged ?? false,
@@ -153,12 +163,19 @@ export function parseCliArgs(argv: string[]): CliArgs {
   };
 }
 
-function helperArgs(rest: string[], baseImage: string | undefined, level: HelperArgs['level']): HelperArgs {
+function helperArgs(rest: string[], baseImage: string | undefined, level: HelperArgs['level'], progress: ProgressRequest): HelperArgs {
   const [action, file, ...extra] = rest;
   const base = baseImage ?? process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE;
-  if (action === 'build' && file === undefined) return { command: 'helper', action, baseImage: base, level };
-  if ((action === 'save' || action === 'load') && file !== undefined && extra.length === 0) return { command: 'helper', action, file, baseImage: base, level };
+  if (action === 'build' && file === undefined) return { command: 'helper', action, baseImage: base, level, progress };
+  if ((action === 'save' || action === 'load') && file !== undefined && extra.length === 0) return { command: 'helper', action, file, baseImage: base, level, progress };
   throw new FuelImageError('USAGE', 'expected "helper build", "helper save FILE" or "helper load FILE" (see fuel-image --help)');
+}
+
+function progressMode(value: string | undefined): ProgressRequest {
+  if (value === undefined) return 'auto';
+  const found = PROGRESS_MODES.find((mode) => mode === value);
+  if (found) return found;
+  throw new FuelImageError('USAGE', `--progress: expected one of ${PROGRESS_MODES.join(', ')}, got "${value}"`);
 }
 
 function featureSet(value: string | undefined): 'compatible' | 'target' {

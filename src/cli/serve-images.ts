@@ -13,6 +13,7 @@ export interface ServeArgs {
   /** The URL path the directory appears under, as the spec's image_data URIs name it. */
   prefix: string;
   level: 'debug' | 'info' | 'warn';
+  progress: import('../log/progress-mode.js').ProgressRequest;
 }
 
 /**
