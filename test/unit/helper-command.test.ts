@@ -6,8 +6,8 @@ import { namesRegistry } from '../../src/helper/pull-image.js';
 
 describe('fuel-image helper build|save|load', () => {
   it('parses each action', () => {
-    assert.deepEqual(parseCliArgs(['helper', 'build']), { command: 'helper', action: 'build', baseImage: process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE, level: 'info' });
-    assert.deepEqual(parseCliArgs(['helper', 'save', 'h.tar.gz', '--base-image', 'r.example:5000/b:1']), { command: 'helper', action: 'save', file: 'h.tar.gz', baseImage: 'r.example:5000/b:1', level: 'info' });
+    assert.deepEqual(parseCliArgs(['helper', 'build']), { command: 'helper', action: 'build', baseImage: process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE, level: 'info', progress: 'auto' });
+    assert.deepEqual(parseCliArgs(['helper', 'save', 'h.tar.gz', '--base-image', 'r.example:5000/b:1']), { command: 'helper', action: 'save', file: 'h.tar.gz', baseImage: 'r.example:5000/b:1', level: 'info', progress: 'auto' });
     assert.equal((parseCliArgs(['helper', 'load', 'h.tar', '-v']) as { level: string }).level, 'debug');
   });
 

@@ -23,7 +23,7 @@ describe('fuel-image serve', () => {
     assert.deepEqual(parseListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(parseListen('[::1]:81'), { host: '::1', port: 81 });
     for (const bad of ['8080', '127.0.0.1:', '127.0.0.1:70000', 'x:0']) assert.throws(() => parseListen(bad), usage, bad);
-    assert.deepEqual(parseCliArgs(['serve', 'out']), { command: 'serve', directory: 'out', listen: '127.0.0.1:8080', prefix: '/targetimages/', level: 'info' });
+    assert.deepEqual(parseCliArgs(['serve', 'out']), { command: 'serve', directory: 'out', listen: '127.0.0.1:8080', prefix: '/targetimages/', level: 'info', progress: 'auto' });
     assert.equal((parseCliArgs(['serve', 'out', '--prefix', 'images']) as { prefix: string }).prefix, '/images/');
     assert.equal((parseCliArgs(['serve', 'out', '--prefix', '/']) as { prefix: string }).prefix, '/');
     assert.throws(() => parseCliArgs(['serve']), usage);
