@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'BASE_IMAGE_MISSING'
   | 'HELPER_IMAGE_BUILD'
   | 'STEP_FAILED'
+  | 'ENGINE_DISK_FULL'
   | 'NETWORK'
   | 'PACKAGE_NOT_FOUND'
   | 'REPO_NOT_FOUND'

@@ -7,6 +7,7 @@ import { HELPER } from '../plan/helper-paths.js';
 import { attachHeartbeat, WATCHED_STDIN, watchBuilderCommand, type BuilderHeartbeat } from './builder-heartbeat.js';
 import { copyFileOut, putFiles, putHostFile, type ArchiveFile, type CopiedFile } from './archive.js';
 import { classifyTimeout, withTimeout } from './attempt-timeout.js';
+import { checkDiskFull, type DiskProbe } from './disk-full.js';
 import { ENGINE_LIMITS } from './engine-watch.js';
 import { execCommand, type ExecResult } from './exec-command.js';
 import { buildLabels, HELPER_ROLE, LABEL } from './labels.js';
@@ -166,7 +167,7 @@ export async function startHelperSession(docker: Docker, options: StartSessionOp
     liveHelpers.delete(name);
     throw error;
   }
-  const session = new ContainerSession(container, name, heartbeat, options);
+  const session = new ContainerSession(container, name, heartbeat, (info as { DockerRootDir?: string }).DockerRootDir, options);
   try {
     await container.start();
   } catch (error) {
@@ -207,6 +208,8 @@ class ContainerSession implements HelperSession {
     private readonly container: Docker.Container,
     private readonly name: string,
     private readonly heartbeat: BuilderHeartbeat,
+    /** The engine's data root (`docker info`), named when its disk fills up. */
+    private readonly dataRoot: string | undefined,
     options: StartSessionOptions,
   ) {
     this.logger = options.logger;
@@ -242,11 +245,11 @@ class ContainerSession implements HelperSession {
   }
 
   write(directory: string, files: ArchiveFile[]): Promise<void> {
-    return putFiles(this.container, directory, files);
+    return putFiles(this.container, directory, files).catch((error: unknown) => this.engineFailure(`write ${directory}`, error));
   }
 
   writeHostFile(directory: string, name: string, hostFile: string): Promise<void> {
-    return putHostFile(this.container, directory, name, hostFile);
+    return putHostFile(this.container, directory, name, hostFile).catch((error: unknown) => this.engineFailure(`write ${directory}/${name}`, error));
   }
 
   async read(path: string): Promise<string> {
@@ -254,7 +257,7 @@ class ContainerSession implements HelperSession {
   }
 
   copyOut(path: string, destDir: string, destName: string): Promise<CopiedFile> {
-    return copyFileOut(this.container, path, destDir, destName, this.signal);
+    return copyFileOut(this.container, path, destDir, destName, this.signal).catch((error: unknown) => this.engineFailure(`copy ${path}`, error));
   }
 
   setTargetEnv(env: string[]): void {
@@ -289,12 +292,29 @@ class ContainerSession implements HelperSession {
         const level = options.verbose && stream === 'stdout' ? 'info' : 'debug';
         logger[level]({ step: name, stream }, redactSecrets(line));
       },
-    });
+    }).catch((error: unknown) => this.engineFailure(name, error));
     const seconds = Math.round(performance.now() - started) / 1000;
     const ok = (options.okExitCodes ?? [0]).includes(result.exitCode);
     logger.debug({ step: name, seconds, exitCode: result.exitCode }, `${name}: ${ok ? 'done' : 'failed'} in ${seconds}s`);
+    // A full disk on the engine's side first, even behind an exit code the step accepts (apt-get update's 100):
+    // any tool may fail of it, and no classify or retry can fix it.
+    const full = result.exitCode === 0 ? undefined : await checkDiskFull(name, { output: result.outputTail, accepted: ok }, this.diskProbe());
+    if (full) throw full;
     if (ok) return result;
     throw (await options.classify?.(result)) ?? stepFailed(name, result);
+  }
+
+  /** An Engine API answer saying the engine's disk is full becomes ENGINE_DISK_FULL; any other error is rethrown as it is. */
+  private async engineFailure(step: string, error: unknown): Promise<never> {
+    throw (await checkDiskFull(step, { error }, this.diskProbe())) ?? error;
+  }
+
+  /** How disk-full.ts measures after a failure: commands straight to the engine (no step, no recursion); the data root as `docker info` gave it at the start. */
+  private diskProbe(): DiskProbe {
+    return {
+      run: async (argv) => (await execCommand(this.container, argv, { signal: this.signal })).stdout,
+      dataRoot: async () => this.dataRoot,
+    };
   }
 }
 

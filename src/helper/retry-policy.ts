@@ -9,8 +9,8 @@ export interface RetryOptions {
   minTimeout: number;
 }
 
-/** Codes that retrying cannot fix: the input names something that is not there. */
-const PERMANENT = new Set(['PACKAGE_NOT_FOUND', 'REPO_NOT_FOUND', 'REPO_EXPIRED', 'ABORTED', 'INVALID_SPEC', 'ENGINE_UNREACHABLE']);
+/** Codes that retrying cannot fix: the input names something that is not there, or the engine's disk is full. */
+const PERMANENT = new Set(['PACKAGE_NOT_FOUND', 'REPO_NOT_FOUND', 'REPO_EXPIRED', 'ABORTED', 'INVALID_SPEC', 'ENGINE_UNREACHABLE', 'ENGINE_DISK_FULL']);
 
 /**
  * Retries a network step with exponential backoff. Each retry is logged with

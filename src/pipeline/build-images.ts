@@ -1,6 +1,8 @@
+import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { throwIfAborted } from '../errors.js';
 import { connectDocker } from '../helper/connect-docker.js';
+import { engineDiskFullError } from '../helper/disk-full.js';
 import { toEngineError } from '../helper/engine-error.js';
 import { ensureHelperImage, helperContextHash } from '../helper/helper-image.js';
 import { loadKeySecret } from '../helper/key-secret.js';
@@ -66,8 +68,8 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
     // root_password and is written into world-readable metadata), so even
     // an up-to-date check connects first.
     const docker = await connectDocker({ signal });
-    const secret = await loadKeySecret(docker).catch((error: unknown) => {
-      throw toEngineError(error);
+    const secret = await loadKeySecret(docker).catch(async (error: unknown) => {
+      throw await engineFailure(docker, 'key-secret', error);
     });
     const helper = options.helperImage ? `image:${options.helperImage}` : `context:${await helperContextHash('helper', options.baseImage)}`;
     const buildKey = await computeBuildKey(secret, { ...options, helper });
@@ -118,9 +120,19 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
         warnings,
       };
     } catch (error) {
-      throw toEngineError(error);
+      throw await engineFailure(docker, 'helper-start', error);
     }
   } finally {
     await lock.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the output lock (it goes stale by itself)'));
   }
+}
+
+/**
+ * An Engine API error the helper session did not see (creating or starting
+ * the helper, the key secret's volume): a full disk on the engine's side is
+ * ENGINE_DISK_FULL, anything else gets toEngineError's code.
+ */
+async function engineFailure(docker: Docker, call: string, error: unknown): Promise<unknown> {
+  const dataRoot = async () => ((await docker.info()) as { DockerRootDir?: string }).DockerRootDir;
+  return (await engineDiskFullError(call, error, dataRoot)) ?? toEngineError(error);
 }
