@@ -32,6 +32,20 @@ Everything runs in a helper container on a Docker engine (DOCKER_HOST, or
 loop device is used. The helper image is built on first use from a local
 base image: create it once with "npm run base" (no registry needed).
 
+Engine (as the docker CLI reads it; nothing is bind-mounted, so a remote
+engine builds alike; its images, key secret and helpers are its own: keep
+one output directory on one engine, one engine per build host):
+  DOCKER_HOST            unix:///path, tcp://host:port, ssh://user@host:port
+  DOCKER_TLS_VERIFY      set (non-empty): TLS for tcp://, the engine verified
+  DOCKER_CERT_PATH       ca.pem, cert.pem, key.pem for TLS (default ~/.docker)
+  ssh:// runs the ssh client in batch mode (known_hosts, ~/.ssh/config, the
+  agent and the default keys apply; the host key must be known) and, on the
+  host, "docker system dial-stdio". A key with a passphrase must be in the
+  ssh-agent (SSH_AUTH_SOCK). Also:
+  FUEL_IMAGE_SSH_KEY     a private key file (ssh -i, only that key)
+  FUEL_IMAGE_SSH_CONFIG  an ssh_config to use instead of ~/.ssh/config (ssh -F)
+  More in the README, "Remote engines".
+
 Releases: Debian (bullseye, bookworm, trixie, forky, ...) and Ubuntu LTS
 (precise, trusty, xenial, bionic, focal, jammy, noble) and any later
 codename: one the helper's debootstrap does not know is built with its

@@ -9,6 +9,8 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE
 export function toEngineError(error: unknown): unknown {
   if (error instanceof FuelImageError || !(error instanceof Error)) return error;
   const { code, statusCode } = error as NodeJS.ErrnoException & { statusCode?: number };
+  // DOCKER_HOST=ssh://: the ssh process carrying the connection ended (ssh-dial.ts); its message says how.
+  if (code === 'ERR_SSH_DIAL') return new FuelImageError('ENGINE_UNREACHABLE', `lost the connection to the Docker engine: ${error.message}`, { cause: error });
   if ((code && CONNECTION_CODES.has(code)) || /socket hang up/i.test(error.message))
     return new FuelImageError('ENGINE_UNREACHABLE', `lost the connection to the Docker engine (${code ?? error.message}): is dockerd running?`, { cause: error });
   if (typeof statusCode === 'number')

@@ -25,9 +25,22 @@ export const ENGINE_LIMITS: Readonly<EngineLimits> = {
   removeMs: 10_000,
 };
 
-/** The engine as the docker CLI and dockerode find it, for messages. */
+/**
+ * The engine as the docker CLI and fuel-image find it, for messages: DOCKER_HOST
+ * as given, its password (if any) replaced by "***" ("ssh://user@host:2222"
+ * stays whole: a user name is no secret).
+ */
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  const host = env.DOCKER_HOST;
+  if (!host) return 'unix:///var/run/docker.sock';
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(host)?.[0] ?? '';
+  const rest = host.slice(scheme.length);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  const colon = authority.slice(0, Math.max(at, 0)).indexOf(':');
+  if (at < 0 || colon < 0) return host;
+  return `${scheme}${authority.slice(0, colon)}:***${authority.slice(at)}${end < 0 ? '' : rest.slice(end)}`;
 }
 
 const CALLS: Array<[method: string, path: RegExp, name: string]> = [

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { FuelImageError, interruptedBy } from '../../src/errors.js';
+import { engineOptions } from '../../src/helper/engine-options.js';
 import { bindEngineLimits, engineAddress, engineCallName } from '../../src/helper/engine-watch.js';
 
 /*
@@ -44,15 +45,28 @@ describe('Engine API call names', () => {
     for (const [method, requestPath, name] of cases) assert.equal(engineCallName(method, requestPath), name, `${method} ${requestPath}`);
   });
 
-  it('names the engine as DOCKER_HOST does, or the default socket', () => {
+  it('names the engine as DOCKER_HOST does, or the default socket, without a password', () => {
     assert.equal(engineAddress({ DOCKER_HOST: 'tcp://10.0.0.1:2375' }), 'tcp://10.0.0.1:2375');
+    assert.equal(engineAddress({ DOCKER_HOST: 'ssh://builder@engine.local:2222' }), 'ssh://builder@engine.local:2222');
+    assert.equal(engineAddress({ DOCKER_HOST: 'ssh://builder:s3cr@t@engine.local' }), 'ssh://builder:***@engine.local');
+    assert.equal(engineAddress({ DOCKER_HOST: 'tcp://u:pw@engine.local:2376/x' }), 'tcp://u:***@engine.local:2376/x');
+    assert.equal(engineAddress({ DOCKER_HOST: 'u:pw@engine.local:2375' }), 'u:***@engine.local:2375');
+    assert.equal(engineAddress({ DOCKER_HOST: 'unix:///run/user/0/docker.sock' }), 'unix:///run/user/0/docker.sock');
     assert.equal(engineAddress({}), 'unix:///var/run/docker.sock');
   });
 });
 
-describe('time limits on the Engine API', () => {
+/*
+ * The same limits whatever carries the Engine API: the fake engine on a unix
+ * socket, then on a TCP port of 127.0.0.1 reached through DOCKER_HOST=tcp://
+ * (engine-options.ts), as a remote engine is.
+ */
+const TRANSPORTS = ['unix', 'tcp'] as const;
+
+for (const transport of TRANSPORTS) describe(`time limits on the Engine API (${transport})`, () => {
   let dir = '';
   let socketPath = '';
+  let address = '';
   let server: Server;
   const sockets = new Set<Socket>();
   const seen: string[] = [];
@@ -69,7 +83,13 @@ describe('time limits on the Engine API', () => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    if (transport === 'unix') {
+      await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+      address = `unix://${socketPath}`;
+    } else {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      address = `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
   });
 
   after(async () => {
@@ -79,8 +99,8 @@ describe('time limits on the Engine API', () => {
   });
 
   const client = (signal?: AbortSignal) =>
-    bindEngineLimits(new Docker({ socketPath }), {
-      address: `unix://${socketPath}`,
+    bindEngineLimits(new Docker(engineOptions({ DOCKER_HOST: address })), {
+      address,
       signal,
       limits: { callMs: 400, pingMs: 200, watchIntervalMs: 100 },
     });
@@ -88,7 +108,7 @@ describe('time limits on the Engine API', () => {
   const unreachable = (call: string | RegExp) => (error: unknown) => {
     assert.ok(error instanceof FuelImageError, String(error));
     assert.equal(error.code, 'ENGINE_UNREACHABLE');
-    assert.ok(error.message.includes(`unix://${socketPath}`), error.message);
+    assert.ok(error.message.includes(address), error.message);
     assert.match(error.message, typeof call === 'string' ? new RegExp(`"${call}"`) : call);
     return true;
   };
