@@ -188,12 +188,28 @@ async function removeContainer(container: Docker.Container, logger: Logger): Pro
     await container.remove({ force: true, v: true, abortSignal: limit });
     logger.debug({ container: id }, 'helper container removed');
   } catch (error) {
-    // 404: gone; 409: the engine is removing it already (AutoRemove after the heartbeat stopped).
     const status = (error as { statusCode?: number }).statusCode;
-    if (status === 404 || status === 409) return;
+    if (status === 404) return;
+    // 409: the engine is removing it already (AutoRemove once its stdin
+    // closed, e.g. an interrupt cut the attach): wait for that to finish, so
+    // no helper is listed after the build returns.
+    if (status === 409 && (await waitUntilGone(container, limit))) return;
     const reason = limit.aborted ? `no answer within ${ENGINE_LIMITS.removeMs / 1000} s` : (error as Error).message;
     logger.error({ err: limit.aborted ? undefined : error, container: id }, `could not remove the helper container (${reason}); "fuel-image gc" removes it later`);
   }
+}
+
+/** Polls until the container is gone (404) or `limit` fires; true when gone. */
+async function waitUntilGone(container: Docker.Container, limit: AbortSignal): Promise<boolean> {
+  while (!limit.aborted) {
+    const gone = await container.inspect({ abortSignal: limit }).then(
+      () => false,
+      (error: unknown) => (error as { statusCode?: number }).statusCode === 404,
+    );
+    if (gone) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 const NO_RETRY: RetryOptions = { retries: 0, minTimeout: 0 };
