@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 /*
  * What a remote engine needs, made by the test and thrown away after it:
@@ -68,15 +70,6 @@ export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
       noClient: await certPath('no-client', { 'ca.pem': 'ca.pem' }),
     },
   };
-}
-
-/** A free port on 127.0.0.1 (closed again at once: the caller's server takes it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface Sshd {
