@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import tar from 'tar-fs';
 import { FuelImageError } from '../errors.js';
 import type { Spec } from '../input/schema.js';
+import { redactSecrets } from '../log/redact.js';
 import { hashDirectory } from '../plan/content-hash.js';
 import { LABEL } from './labels.js';
 import { namesRegistry, pullImage } from './pull-image.js';
@@ -99,7 +100,8 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
         },
         (event: { stream?: string }) => {
           const line = event.stream?.trimEnd();
-          if (line) logger.debug({ step: `${name}-image` }, line);
+          // The build's output: apt-get behind the proxy may quote it.
+          if (line) logger.debug({ step: `${name}-image` }, redactSecrets(line));
         },
       );
     });

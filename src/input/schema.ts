@@ -27,6 +27,39 @@ export function uriBasename(uri: string): string {
   return afterScheme.slice(afterScheme.lastIndexOf('/') + 1);
 }
 
+/**
+ * A URI's credentials percent-encoded as the URL standard serializes them
+ * ("@" to "%40", ":" in the user name...; a "%XX" already there is kept),
+ * plus "'" and a stray "%"; the rest of the URI as written. Decoded, they are
+ * the same credentials. The URL standard and apt split the userinfo from the
+ * host at the LAST "@" of the authority, but wget (debootstrap's downloader,
+ * the Release probe) splits it at the first: given "http://u:p@ss@host", it
+ * looks up the host "ss@host" and prints that part of the password in its
+ * error. Applied to every repo uri and proxy, so no tool sees a raw "@" or
+ * quote in a password.
+ */
+export function encodeUserinfo(uri: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return uri;
+  }
+  if (url.username === '' && url.password === '') return uri;
+  const start = /^[a-z][a-z0-9+.-]*:\/\//i.exec(uri)?.[0].length;
+  if (start === undefined) return uri;
+  // The authority ends at "/", "?", "#" (or "\\", which the URL standard reads as "/").
+  const end = uri.slice(start).search(/[/?#\\]/);
+  const authority = end < 0 ? uri.slice(start) : uri.slice(start, start + end);
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return uri;
+  // Beyond the standard's set: "'" (a quote ends a URL in free text, and its
+  // redaction with it) and a "%" that starts no escape.
+  const encode = (part: string) => part.replaceAll("'", '%27').replace(/%(?![0-9A-Fa-f]{2})/g, '%25');
+  const userinfo = url.password === '' ? encode(url.username) : `${encode(url.username)}:${encode(url.password)}`;
+  return `${uri.slice(0, start)}${userinfo}${uri.slice(start + at)}`;
+}
+
 const MountPoint = z.string().check((ctx) => {
   const value = ctx.value;
   if (!value.startsWith('/')) ctx.issues.push({ code: 'custom', input: value, message: `mount point "${value}" must be absolute` });
@@ -58,7 +91,8 @@ const RepoUri = z
     } catch {
       return false;
     }
-  }, { message: 'must be an http://, https://, ftp:// or file:// URL without spaces' });
+  }, { message: 'must be an http://, https://, ftp:// or file:// URL without spaces' })
+  .transform(encodeUserinfo);
 
 const Repo = z.object({
   name: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
@@ -86,7 +120,8 @@ const ProxyUrl = z
     } catch {
       return false;
     }
-  }, { message: 'must be an http://, https:// or ftp:// URL without spaces' });
+  }, { message: 'must be an http://, https:// or ftp:// URL without spaces' })
+  .transform(encodeUserinfo);
 
 const Proxies = z.object({
   protocols: z.object({ http: ProxyUrl.optional(), https: ProxyUrl.optional(), ftp: ProxyUrl.optional() }).default({}),

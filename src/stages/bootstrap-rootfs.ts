@@ -33,7 +33,7 @@ export async function bootstrapRootfs({ session, plan, trust }: StageContext, re
       // file is permanent; one for a package (a mirror mid-sync) is retried.
       const log = await session.run('read-bootstrap-log', ['tail', '-n', '30', `${HELPER.target}/debootstrap/debootstrap.log`], { okExitCodes: [0, 1] });
       if (/ERROR 404|404 Not Found/.test(log.stdout))
-        return new FuelImageError('REPO_NOT_FOUND', `repos[0] ${redactSecrets(mirror.uri)} answers 404 for release "${codename}": check its uri and the codename`);
+        return new FuelImageError('REPO_NOT_FOUND', `repos[0] ${redactSecrets(mirror.uri, { singleValue: true })} answers 404 for release "${codename}": check its uri and the codename`);
       return undefined;
     },
   });
@@ -52,7 +52,7 @@ export async function bootstrapRootfs({ session, plan, trust }: StageContext, re
 /** Failures no retry can fix: a suite the mirror does not have, a mirror that is not one. */
 export function classifyBootstrapFailure(result: Pick<ExecResult, 'outputTail'>, uri: string, codename: string): FuelImageError | undefined {
   const out = result.outputTail;
-  const repo = redactSecrets(uri);
+  const repo = redactSecrets(uri, { singleValue: true });
   if (/No such script/i.test(out))
     return new FuelImageError('REPO_NOT_FOUND', `debootstrap does not know release "${codename}" (codename): no bootstrap script for it`);
   if (/Release signed by unknown key|Invalid Release signature|NO_PUBKEY/i.test(out))

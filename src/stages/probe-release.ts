@@ -20,7 +20,7 @@ export interface ReleaseProbe {
 export async function probeRelease({ session, plan, trust }: StageContext, now = new Date()): Promise<ReleaseProbe> {
   const mirror = plan.spec.repos[0]!;
   const codename = plan.spec.codename;
-  const where = `repos[0] "${mirror.name}" (${redactSecrets(mirror.uri)})`;
+  const where = `repos[0] "${mirror.name}" (${redactSecrets(mirror.uri, { singleValue: true })})`;
   const result = await session.runNetwork('probe-release', ['bash', helperScript('probe-release.sh'), mirror.uri, codename], {
     timeoutSeconds: ATTEMPT_TIMEOUT_SECONDS.update,
     what: `${where} Release file`,

@@ -143,7 +143,7 @@ function matchRepos({ plan }: StageContext, text: string): number[] {
 }
 
 function describeOne({ plan }: StageContext, index: number): string {
-  return `repos[${index}] "${plan.spec.repos[index]!.name}" (${redactSecrets(plan.spec.repos[index]!.uri)})`;
+  return `repos[${index}] "${plan.spec.repos[index]!.name}" (${redactSecrets(plan.spec.repos[index]!.uri, { singleValue: true })})`;
 }
 
 function describe(context: StageContext, indexes: number[]): string {

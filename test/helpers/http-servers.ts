@@ -47,10 +47,18 @@ export async function serveDirectory(root: string): Promise<RunningServer> {
   return listen(server, stats);
 }
 
+/** The value of a Basic `Authorization` or `Proxy-Authorization` header for these credentials. */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
 /**
  * A forward HTTP proxy that fails a share of requests: HTTP 503 or a dropped
  * connection, chosen by a seeded generator so runs are repeatable. Only
- * forwards to the hosts it is given (the Debian mirror, local repos).
+ * forwards to the hosts it is given (the Debian mirror, local repos). With
+ * `credentials`, a request without the matching Basic Proxy-Authorization
+ * gets 407 (stats: authorized / status407). The proxy's own headers are
+ * never passed upstream.
  */
 export async function startFlakyProxy(options: {
   failShare: number;
@@ -58,8 +66,11 @@ export async function startFlakyProxy(options: {
   allowHosts: string[];
   /** Requests [from, from + count) all fail: an outage longer than the tools' own retries. */
   outage?: { from: number; count: number };
+  /** Required of every request, as clients send them after decoding the proxy URL's userinfo. */
+  credentials?: { user: string; password: string };
 }): Promise<RunningServer> {
-  const stats: Record<string, number> = { forwarded: 0, status503: 0, dropped: 0, refused: 0, requests: 0 };
+  const stats: Record<string, number> = { forwarded: 0, status503: 0, dropped: 0, refused: 0, requests: 0, authorized: 0, status407: 0 };
+  const expected = options.credentials && basicAuth(options.credentials.user, options.credentials.password);
   let state = options.seed >>> 0;
   const random = () => {
     state = (state * 1664525 + 1013904223) >>> 0;
@@ -73,6 +84,15 @@ export async function startFlakyProxy(options: {
       res.writeHead(400).end();
       return;
     }
+    if (expected !== undefined) {
+      if (req.headers['proxy-authorization'] !== expected) {
+        stats.status407!++;
+        res.writeHead(407, { 'proxy-authenticate': 'Basic realm="fuel-image-test"' }).end('proxy credentials required');
+        return;
+      }
+      stats.authorized!++;
+    }
+    const { 'proxy-authorization': _auth, 'proxy-connection': _connection, ...headers } = req.headers;
     if (target.protocol !== 'http:' || !options.allowHosts.includes(target.hostname)) {
       stats.refused!++;
       res.writeHead(403).end('not an allowed host');
@@ -93,7 +113,7 @@ export async function startFlakyProxy(options: {
     }
     stats.forwarded!++;
     const upstream = http.request(
-      { host: target.hostname, port: target.port || 80, path: target.pathname + target.search, method: req.method, headers: { ...req.headers, host: target.host } },
+      { host: target.hostname, port: target.port || 80, path: target.pathname + target.search, method: req.method, headers: { ...headers, host: target.host } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

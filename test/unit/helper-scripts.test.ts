@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -47,5 +48,32 @@ describe('label-releases.sh: a label of its own for each pinned repo', () => {
     const { stdout, files } = await labelReleases({ a_Release: 'Suite: a\n' }, ['L0/a_InRelease/a_Release', 'L1/b_InRelease/b_Release']);
     assert.equal(files.a_Release, 'Label: L0\nSuite: a\n');
     assert.equal(stdout, 'unlabelled L1\n');
+  });
+});
+
+describe('clean-target.sh: nothing of the build stays in the tree', () => {
+  it('removes the build’s apt files and debootstrap’s log (it quotes the mirror’s credentials); other logs stay', async () => {
+    const t = await mkdtemp(path.join(tmpdir(), 'fuel-image-target-'));
+    try {
+      const files: Record<string, string> = {
+        'etc/apt/sources.list': 'deb http://fuel:p%40ss@mirror.example/debian bookworm main\n',
+        'etc/apt/sources.list.d/fuel-image.list': 'deb http://fuel:p%40ss@mirror.example/debian bookworm main\n',
+        'etc/apt/apt.conf.d/00fuel-image-build': 'Acquire::http::Proxy "http://u:p%40w@127.0.0.1:3128";\n',
+        'etc/apt/apt.conf.d/01autoremove': 'APT::NeverAutoRemove {};\n',
+        'var/log/bootstrap.log': 'URL:http://fuel:p%40ss@mirror.example/debian/dists/bookworm/InRelease [1/1] -> "x" [1]\n',
+        'var/log/dpkg.log': 'install adduser\n',
+        'debootstrap/debootstrap.log': 'x\n',
+      };
+      for (const [name, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(t, name)), { recursive: true });
+        await writeFile(path.join(t, name), text);
+      }
+      await mkdir(path.join(t, 'etc/ssh'), { recursive: true });
+      await run('bash', [path.join(SCRIPTS, 'clean-target.sh'), t]);
+      const left = Object.keys(files).filter((name) => existsSync(path.join(t, name)));
+      assert.deepEqual(left, ['etc/apt/apt.conf.d/01autoremove', 'var/log/dpkg.log']);
+    } finally {
+      await rm(t, { recursive: true, force: true });
+    }
   });
 });

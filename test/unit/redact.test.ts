@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encodeUserinfo } from '../../src/input/schema.js';
 import { redactSecrets } from '../../src/log/redact.js';
 
 describe('redactSecrets: credentials in URLs, in every form', () => {
@@ -72,6 +73,21 @@ describe('redactSecrets: credentials in URLs, in every form', () => {
       'user@host:/srv/debian',
     ])
       assert.equal(redactSecrets(text), text);
+  });
+
+  it('leaves nothing of credentials as the spec hands them to the tools (userinfo percent-encoded)', () => {
+    const credentials: Array<[string, string]> = [['u', 'p@ss'], ['u@corp', 'p@ss:w'], ['u', 'a"b\'c`d'], ['fuel', '@@@'], ['', 'tok@en'], ['u', '50%@off']];
+    for (const [user, password] of credentials) {
+      const uri = encodeUserinfo(`http://${user}:${password}@mirror:8080/debian`);
+      const basic = Buffer.from(`${user}:${password}`).toString('base64');
+      for (const text of [uri, `E: Failed to fetch ${uri}/dists/x/InRelease`, JSON.stringify({ argv: ['debootstrap', uri] }), `http_proxy=${uri}`]) {
+        const out = redactSecrets(text);
+        for (const part of [...password.split('@'), encodeURIComponent(password), basic].filter((p) => p.length > 1))
+          assert.ok(!out.includes(part), `${JSON.stringify(part)} left in ${out}`);
+        assert.match(out, /\*\*\*@mirror:8080/);
+      }
+      assert.equal(redactSecrets(uri, { singleValue: true }), 'http://***@mirror:8080/debian');
+    }
   });
 
   it('is stable when applied twice', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FuelImageError } from '../../src/errors.js';
 import { jsonErrorPosition, parseSpec } from '../../src/input/read-spec.js';
-import { metadataFileName, uriBasename } from '../../src/input/schema.js';
+import { encodeUserinfo, metadataFileName, uriBasename } from '../../src/input/schema.js';
 import { blueprintSpec, unitSpec as exampleSpec } from '../helpers/specs.js';
 
 function rejects(spec: unknown, field: RegExp): void {
@@ -128,6 +128,44 @@ describe('a spec that is not JSON: no spec text in the error', () => {
     assert.deepEqual(jsonErrorPosition('x', "Expected ',' in JSON at position 1234 (line 7 column 3)"), { line: 7, column: 3 });
     assert.equal(jsonErrorPosition('x', `Unexpected token 'a', "at position 9" is not valid JSON`), undefined);
     assert.equal(jsonErrorPosition('x', 'Unexpected end of JSON input'), undefined);
+  });
+});
+
+describe('credentials in repo and proxy URIs', () => {
+  it('are percent-encoded, so no tool splits the userinfo at a raw "@" in the password', () => {
+    assert.equal(encodeUserinfo('http://u:p@ss@host/debian'), 'http://u:p%40ss@host/debian');
+    assert.equal(encodeUserinfo('http://u@corp:p@ss:w@host:3128'), 'http://u%40corp:p%40ss%3Aw@host:3128');
+    assert.equal(encodeUserinfo('HTTP://u:a"b@Host:80/x?y#z'), 'HTTP://u:a%22b@Host:80/x?y#z');
+    assert.equal(encodeUserinfo("http://u:a'b`c@host/"), 'http://u:a%27b%60c@host/');
+    assert.equal(encodeUserinfo('http://u:100%@host/'), 'http://u:100%25@host/');
+    assert.equal(encodeUserinfo('http://:p@ss@host/'), 'http://:p%40ss@host/');
+    assert.equal(encodeUserinfo('ftp://token@host'), 'ftp://token@host');
+  });
+
+  it('keeps what is already encoded, and everything after the userinfo as written', () => {
+    for (const uri of ['http://u:p%40ss@host/x', 'http://u:p%2540ss@host/x', 'http://host/a@b/c', 'http://Host:8080/Debian/./x//', 'file:///srv/repo', 'http://127.0.0.1:8080/x?a=@'])
+      assert.equal(encodeUserinfo(uri), uri);
+    assert.equal(encodeUserinfo(encodeUserinfo('http://u:p@s@s@host/x')), 'http://u:p%40s%40s@host/x');
+  });
+
+  it('decode to the same credentials', () => {
+    const url = new URL(encodeUserinfo('http://us@r:p@ss:w%rd@host/x'));
+    assert.equal(decodeURIComponent(url.username), 'us@r');
+    assert.equal(decodeURIComponent(url.password), 'p@ss:w%rd');
+    assert.equal(url.host, 'host');
+  });
+
+  it('are encoded in the parsed spec: every repo uri and proxy', () => {
+    const spec = parseSpec(
+      JSON.stringify(
+        exampleSpec({
+          repos: [{ ...exampleSpec().repos[0], uri: 'http://fuel:p@ss@mirror.example/debian' }],
+          proxies: { protocols: { http: 'http://u:pr@xy@127.0.0.1:3128', https: 'http://u:pr%40xy@127.0.0.1:3129' } },
+        }),
+      ),
+    );
+    assert.equal(spec.repos[0]!.uri, 'http://fuel:p%40ss@mirror.example/debian');
+    assert.deepEqual(spec.proxies?.protocols, { http: 'http://u:pr%40xy@127.0.0.1:3128', https: 'http://u:pr%40xy@127.0.0.1:3129' });
   });
 });
 

@@ -34,6 +34,15 @@ describe('apt files for the build', () => {
     assert.deepEqual(proxyEnv(plan.spec), ['http_proxy=http://u:pw@proxy:3128', 'no_proxy=10.20.0.2']);
   });
 
+  it('gives apt and wget a password with "@" percent-encoded (wget would take what follows the first "@" for the host)', () => {
+    const plan = planBuild(
+      parseSpec(JSON.stringify(exampleSpec({ repos: [{ name: 'r', uri: 'http://u:r@pw@m/d', suite: 'bookworm', section: 'main' }], proxies: { protocols: { http: 'http://u:p@pw@proxy:3128' } } }))),
+    );
+    assert.match(buildAptConf(plan), /Acquire::http::Proxy "http:\/\/u:p%40pw@proxy:3128";/);
+    assert.deepEqual(proxyEnv(plan.spec), ['http_proxy=http://u:p%40pw@proxy:3128']);
+    assert.equal(sourceLine(plan.spec.repos[0]!, false), 'deb http://u:r%40pw@m/d bookworm main');
+  });
+
   it('redacts credentials in URLs', () => {
     assert.equal(redactSecrets('E: http://user:s3cret@proxy:3128/x failed'), 'E: http://***@proxy:3128/x failed');
     assert.equal(redactSecrets('http://host/path'), 'http://host/path');

@@ -13,6 +13,9 @@ rm -f "$t/etc/apt/sources.list" "$t"/etc/apt/sources.list.d/* \
 # Package caches and indexes: nothing a node needs, and stale by deploy time.
 find "$t/var/cache/apt" "$t/var/lib/apt/lists" -type f -delete 2>/dev/null || true
 rm -rf "$t/.fuel-image" "$t/debootstrap"
+# debootstrap's log (world-readable) quotes every URL wget fetched, the
+# mirror's credentials included; the build's own log has its output.
+rm -f "$t/var/log/bootstrap.log"
 find "$t/tmp" "$t/var/tmp" -mindepth 1 -delete 2>/dev/null || true
 
 # Host identity copied in by debootstrap, and per-machine identity.
