@@ -4,9 +4,15 @@ import { execa, type ResultPromise } from 'execa';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Starts the CLI without waiting for it, for tests that signal it mid-build. */
-export function startCli(args: string[], env: Record<string, string> = {}): ResultPromise<{ cwd: string; reject: false; env: Record<string, string> }> {
-  return execa('node', ['bin/fuel-image.js', ...args], { cwd: ROOT, reject: false, env });
+/**
+ * Starts the CLI without waiting for it, for tests that signal it mid-build.
+ * execa would follow a SIGTERM with SIGKILL after 5 s, which is shorter than
+ * the CLI's own clean-up limit (the helper's removal: 10 s) and would turn a
+ * slow clean-up into a kill the test misreads: the tests see the CLI as
+ * Astute does, which waits.
+ */
+export function startCli(args: string[], env: Record<string, string> = {}): ResultPromise<{ cwd: string; reject: false; env: Record<string, string>; forceKillAfterDelay: false }> {
+  return execa('node', ['bin/fuel-image.js', ...args], { cwd: ROOT, reject: false, env, forceKillAfterDelay: false });
 }
 
 /** Polls until `check` is true; fails the test after `timeoutMs`. */
