@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { parseCliArgs, type BuildArgs, type GcArgs, type HelperArgs, type VerifyArgs } from './cli/parse-args.js';
+import { parseCliArgs, type BuildArgs, type CliArgs, type GcArgs, type HelperArgs, type VerifyArgs } from './cli/parse-args.js';
 import { exitCodeFor, FuelImageError, abortedError, interruptedBy, isFuelImageError } from './errors.js';
 import { redactSecrets } from './log/redact.js';
 import type { Logger } from 'pino';
@@ -13,12 +13,16 @@ import type { Logging } from './log/create-logger.js';
  * client, logger or schema.
  */
 export async function main(argv: string[]): Promise<number> {
+  // The RPM's wrapper asks which host paths to mount before it runs the builder image.
+  const listingPaths = process.env.FUEL_IMAGE_HOST_PATHS === '1';
   let args;
   try {
     args = parseCliArgs(argv);
   } catch (error) {
-    return report(error);
+    // Bad arguments are reported by the real run, inside the builder image.
+    return listingPaths ? 0 : report(error);
   }
+  if (listingPaths) return printHostPaths(args);
   if (args.command === 'help') {
     process.stdout.write((await import('./cli/help.js')).HELP);
     return 0;
@@ -94,6 +98,21 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+async function printHostPaths(args: CliArgs): Promise<number> {
+  const { formatHostPaths, listHostPaths } = await import('./cli/list-host-paths.js');
+  let specOutput: string | undefined;
+  if (args.command === 'build' && !args.output) {
+    const { parseSpec, readSpecText } = await import('./input/read-spec.js');
+    const { printExample } = await import('./cli/print-example.js');
+    // A spec that cannot be read or parsed mounts no output: the real run reports it.
+    specOutput = await (typeof args.spec === 'string' ? readSpecText(args.spec) : Promise.resolve(printExample({ command: 'example', mirror: args.spec.mirror })))
+      .then((text) => parseSpec(text).output)
+      .catch(() => undefined);
+  }
+  process.stdout.write(formatHostPaths(listHostPaths(args, process.cwd(), specOutput)));
+  return 0;
 }
 
 async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {

@@ -148,7 +148,11 @@ save FILE" writes it as a docker-save archive (gzip when FILE ends in .gz);
 "helper load FILE" loads one and says whether it is this version's helper.
 Builds find a loaded helper by its label, so its base need not exist. A
 missing --base-image whose name names a registry (HOST[:PORT]/NAME:TAG) is
-pulled; a bare name never is (it would mean Docker Hub).
+pulled; a bare name never is (it would mean Docker Hub). Installed from the
+RPM, the helper and builder images come with it and are loaded on first use;
+where the host's Node.js is missing or older than 20.12, /usr/bin/fuel-image
+runs this same program in the builder image (FUEL_IMAGE_RUNTIME=node|docker
+forces one way).
 
 example: prints the bundled example spec (Debian bookworm, "/" ext4 +
 "/boot" ext2) with its repo set to the Debian mirror. mirror: prints that

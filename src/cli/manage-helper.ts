@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +10,7 @@ import { FuelImageError } from '../errors.js';
 import { connectDocker } from '../helper/connect-docker.js';
 import { ensureHelperImage, helperContextHash } from '../helper/helper-image.js';
 import { LABEL } from '../helper/labels.js';
+import { loadImageArchive } from '../helper/load-image.js';
 import type { HelperArgs } from './parse-args.js';
 
 /**
@@ -51,25 +52,7 @@ async function loadHelper(docker: Docker, file: string, baseImage: string, logge
   await stat(source).catch((error: unknown) => {
     throw new FuelImageError('USAGE', `helper load ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`, { cause: error });
   });
-  const stream = await docker.loadImage(createReadStream(source), { abortSignal: signal } as object);
-  const loaded: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream as NodeJS.ReadableStream,
-      (error: Error | null, output: Array<{ error?: string }>) => {
-        const failure = error ?? output.find((line) => line.error)?.error;
-        if (failure instanceof FuelImageError) reject(failure);
-        else if (failure) reject(new FuelImageError('HELPER_IMAGE_BUILD', `loading ${source} failed: ${failure instanceof Error ? failure.message : failure}`, { cause: failure }));
-        else resolve();
-      },
-      (event: { stream?: string }) => {
-        const line = event.stream?.trim();
-        const name = line?.match(/^Loaded image(?: ID)?: (.+)$/)?.[1];
-        if (name) loaded.push(name);
-        if (line) logger.info({ step: 'helper-load' }, line);
-      },
-    );
-  });
+  const loaded = await loadImageArchive(docker, source, logger, signal);
   // A helper of another version loads fine but is not what this fuel-image uses.
   const hash = await helperContextHash('helper', baseImage);
   const current = await docker.listImages({ filters: { label: [`${LABEL.contextHash}=${hash}`] } });

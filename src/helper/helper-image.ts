@@ -8,6 +8,7 @@ import { redactSecrets } from '../log/redact.js';
 import { hashDirectory } from '../plan/content-hash.js';
 import { LABEL } from './labels.js';
 import { namesRegistry, pullImage } from './pull-image.js';
+import { loadShippedImages } from './shipped-images.js';
 
 export type HelperImageName = 'helper' | 'boot';
 
@@ -72,6 +73,12 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
     const ref = existing.RepoTags?.find((t) => t !== '<none>:<none>') ?? existing.Id;
     logger.debug({ image: ref }, `${name} image up to date`);
     return ref;
+  }
+  // An installation that ships the images (the RPM) loads them instead of building.
+  if (name === 'helper' && (await loadShippedImages(docker, logger, options.signal))) {
+    const shipped = (await docker.listImages({ filters: { label: [`${LABEL.contextHash}=${hash}`] } }))[0];
+    if (shipped) return shipped.RepoTags?.find((t) => t !== '<none>:<none>') ?? shipped.Id;
+    logger.warn({ baseImage }, 'the shipped images hold no helper for this version and base image: building one');
   }
   await ensureBaseImage(docker, baseImage, logger, options.signal);
   logger.info({ tag, baseImage }, `building the ${name} image (once per version)`);
