@@ -39,6 +39,7 @@ if [ -n "$tests" ]; then
   command -v ssh >/dev/null || test_need+=(openssh-client)
   [ -x /usr/sbin/sshd ] || test_need+=(openssh-server)
   command -v docker-registry >/dev/null || test_need+=(docker-registry)
+  command -v rpmbuild >/dev/null || test_need+=(rpm)
   command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || test_need+=(docker-compose)
   if ((${#test_need[@]})); then
     echo "setup-host: installing ${test_need[*]} (for the tests)"
