@@ -70,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
         ? await runGc(args, logger, controller.signal)
         : args.command === 'helper'
           ? await runHelper(args, logger, controller.signal)
+          : args.command === 'cache'
+            ? await (await import('./cli/manage-cache.js')).manageCache(args, logger, controller.signal)
           : args.command === 'serve'
             ? await (await import('./cli/serve-images.js')).serveImages(args, logger, controller.signal)
           : args.command === 'verify'
@@ -141,6 +143,7 @@ async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
     keyringFile: args.keyring,
     force: args.force,
     lockWaitSeconds: args.lockWaitSeconds,
+    cache: args.cache,
   });
 }
 

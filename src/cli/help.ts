@@ -5,6 +5,7 @@ Usage:
   fuel-image verify [--boot] <output dir | metadata file>
   fuel-image gc [--all] [--dry-run] [OUTPUT_DIR...]
   fuel-image helper build | save FILE | load FILE [--base-image IMAGE]
+  fuel-image cache ls | prune [--all] [--cache-max SIZE]
   fuel-image serve DIR [--listen 127.0.0.1:8080] [--prefix /targetimages/]
   fuel-image --example [--mirror URI] [options]
   fuel-image example [--mirror URI] > spec.json
@@ -61,8 +62,22 @@ is skipped ("outcome":"up-to-date"); --force rebuilds. Builds into the same
 output directory take turns (the second waits for the first); builds into
 different directories run side by side.
 
+Finished images are cached on the engine (the volume fuel-image-cache), one
+entry per image, keyed by everything that decides its content: the spec
+without its output, file names and proxies; the repos' Release files as the
+mirrors serve them now (a mirror update misses); the mount layout, format
+and container; the helper and fuel-image versions; the trust options; the
+root password through a keyed hash. Another environment with the same
+content gets its images from the cache in seconds, under its own file
+names; the metadata lists the entries used (fuel_image.cache).
+
 Build options:
   -f, --force            rebuild even if the output is up to date
+      --no-cache         neither read nor write the image cache
+                         (env FUEL_IMAGE_NO_CACHE=1)
+      --cache-max SIZE   keep the cache within SIZE (10G, 500M; default
+                         10G, env FUEL_IMAGE_CACHE_MAX): least recently used
+                         entries are evicted after a build stores its own
       --lock-wait S      how long to wait for another build writing to the
                          same output directory (default 3600)
   -o, --output DIR       write to DIR instead of the spec's "output"
@@ -134,6 +149,10 @@ builder dies (SIGKILL, lost engine connection); gc removes helper containers
 every helper, and no other container; only when no build runs), and staging
 directories in the OUTPUT_DIRs given. --dry-run lists without removing.
 Builds also sweep stopped helpers when they start.
+
+cache: "cache ls" lists the image cache's entries (key, mount point,
+codename, size, last use), newest use first; "cache prune" evicts least
+recently used entries beyond --cache-max; "cache prune --all" empties it.
 
 serve: serves the images in DIR over HTTP (GET, HEAD; never dotfiles) at
 PREFIX, as a Fuel master's nginx serves /var/www/nailgun/targetimages, so

@@ -29,6 +29,8 @@ export interface BuildArgs {
   featureSet: 'compatible' | 'target';
   force: boolean;
   lockWaitSeconds: number;
+  /** The image cache: --no-cache turns it off; --cache-max bounds it. */
+  cache: { enabled: boolean; maxBytes: number };
 }
 
 export interface GcArgs {
@@ -63,7 +65,22 @@ export interface HelperArgs {
   progress: ProgressRequest;
 }
 
-export type CliArgs = BuildArgs | GcArgs | VerifyArgs | HelperArgs | ServeArgs | ExampleArgs | MirrorArgs | { command: 'help' } | { command: 'version' };
+export interface CacheArgs {
+  command: 'cache';
+  action: 'ls' | 'prune';
+  /** prune: every entry, not only those beyond the size bound. */
+  all: boolean;
+  maxBytes: number;
+  baseImage: string;
+  helperImage?: string;
+  level: 'debug' | 'info' | 'warn';
+  progress: ProgressRequest;
+}
+
+/** The image cache's default bound: about forty builds of the example. */
+export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 ** 3;
+
+export type CliArgs = BuildArgs | GcArgs | VerifyArgs | HelperArgs | CacheArgs | ServeArgs | ExampleArgs | MirrorArgs | { command: 'help' } | { command: 'version' };
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -94,6 +111,8 @@ const OPTIONS = {
   listen: { type: 'string' },
   prefix: { type: 'string' },
   progress: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'cache-max': { type: 'string' },
 } as const;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -119,6 +138,20 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (positionals.length !== 2) throw new FuelImageError('USAGE', 'serve takes one directory (see fuel-image --help)');
     const prefix = values.prefix ?? '/targetimages/';
     return { command: 'serve', directory: positionals[1]!, listen: values.listen ?? '127.0.0.1:8080', prefix: `/${prefix.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/'), level, progress };
+  }
+  if (positionals[0] === 'cache') {
+    const [, action, ...extra] = positionals;
+    if ((action !== 'ls' && action !== 'prune') || extra.length > 0) throw new FuelImageError('USAGE', 'expected "cache ls" or "cache prune [--all]" (see fuel-image --help)');
+    return {
+      command: 'cache',
+      action,
+      all: values.all ?? false,
+      maxBytes: byteSize('--cache-max', values['cache-max'] ?? process.env.FUEL_IMAGE_CACHE_MAX),
+      baseImage: values['base-image'] ?? process.env.FUEL_IMAGE_BASE ?? DEFAULT_BASE_IMAGE,
+      helperImage: values['helper-image'] ?? process.env.FUEL_IMAGE_HELPER,
+      level,
+      progress,
+    };
   }
   if (positionals[0] === 'helper') return helperArgs(positionals.slice(1), values['base-image'], level, progress);
   if (positionals[0] === 'verify') {
@@ -160,6 +193,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     featureSet: featureSet(values['fs-features']),
     force: values.force ?? false,
     lockWaitSeconds: integer('--lock-wait', values['lock-wait'], 3600, 0, 86_400),
+    cache: { enabled: !(values['no-cache'] ?? process.env.FUEL_IMAGE_NO_CACHE === '1'), maxBytes: byteSize('--cache-max', values['cache-max'] ?? process.env.FUEL_IMAGE_CACHE_MAX) },
   };
 }
 
@@ -188,4 +222,14 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new FuelImageError('USAGE', `${name}: expected a whole number from ${min} to ${max}, got "${value}"`);
   return n;
+}
+
+/** A size in bytes, or with a K, M, G or T suffix (powers of 1024): "10G", "500M". */
+export function byteSize(name: string, value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CACHE_MAX_BYTES;
+  const found = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(value.trim());
+  if (!found) throw new FuelImageError('USAGE', `${name}: expected a size such as 10G, 500M or a number of bytes, got "${value}"`);
+  const bytes = Math.floor(Number(found[1]) * 1024 ** ' KMGT'.indexOf((found[2] || ' ').toUpperCase()));
+  if (!Number.isSafeInteger(bytes)) throw new FuelImageError('USAGE', `${name}: "${value}" is too large`);
+  return bytes;
 }

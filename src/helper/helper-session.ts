@@ -84,6 +84,8 @@ export interface StartSessionOptions {
   retry?: RetryOptions;
   /** Environment of commands in the helper and in the target. */
   env?: { helper: string[]; target: string[] };
+  /** Named volumes of the engine (never host paths) by mount path: the image cache. */
+  volumes?: Record<string, string>;
 }
 
 /**
@@ -149,12 +151,13 @@ export async function startHelperSession(docker: Docker, options: StartSessionOp
         Init: true,
         // The helper removes itself once its builder is gone (builder-heartbeat.ts).
         AutoRemove: true,
+        Mounts: Object.entries(options.volumes ?? {}).map(([target, source]) => ({ Type: 'volume' as const, Source: source, Target: target })),
       },
     });
   } catch (error) {
     // Interrupted or cut off while the engine was creating it: it may exist.
     const mayExist = error instanceof FuelImageError && (error.code === 'ABORTED' || error.code === 'ENGINE_UNREACHABLE');
-    if (mayExist) await removeContainer(docker.getContainer(name), options.logger);
+    if (mayExist) await removeAfterAbandonedCreate(docker.getContainer(name), options.logger);
     liveHelpers.delete(name);
     throw error;
   }
@@ -199,11 +202,36 @@ async function removeContainer(container: Docker.Container, logger: Logger): Pro
   }
 }
 
+/**
+ * A create the builder stopped waiting for may still complete on the engine
+ * after a first DELETE answered 404, leaving a container that never starts
+ * (so AutoRemove never fires). A create takes well under a second: DELETE
+ * by name again for up to CREATE_SETTLE_MS until one finds it.
+ */
+async function removeAfterAbandonedCreate(container: Docker.Container, logger: Logger): Promise<void> {
+  const deadline = Date.now() + CREATE_SETTLE_MS;
+  for (;;) {
+    const status = await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(ENGINE_LIMITS.removeMs) }).then(
+      () => 200,
+      (error: unknown) => (error as { statusCode?: number }).statusCode ?? 0,
+    );
+    if (status !== 404 || Date.now() > deadline) {
+      if (status !== 200 && status !== 404 && status !== 409) logger.error({ container: container.id }, `could not remove the helper container (status ${status}); "fuel-image gc" removes it later`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const CREATE_SETTLE_MS = 2000;
+
 /** Polls until the container is gone (404) or `limit` fires; true when gone. */
 async function waitUntilGone(container: Docker.Container, limit: AbortSignal): Promise<boolean> {
+  // DELETE, not inspect: once the build's signal fired, the engine watch lets
+  // only DELETEs through. It answers 409 while the removal runs, 404 after.
   while (!limit.aborted) {
-    const gone = await container.inspect({ abortSignal: limit }).then(
-      () => false,
+    const gone = await container.remove({ force: true, v: true, abortSignal: limit }).then(
+      () => true,
       (error: unknown) => (error as { statusCode?: number }).statusCode === 404,
     );
     if (gone) return true;

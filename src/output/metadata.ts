@@ -59,6 +59,8 @@ export interface BuildInfo {
   buildKey: string;
   durationSeconds: number;
   builtAt: string;
+  /** The image cache's entries this build used or stored, by mount point; absent with --no-cache. */
+  cache?: Record<string, { key: string; hit: boolean }>;
 }
 
 /**
@@ -100,6 +102,7 @@ export function renderMetadata(plan: BuildPlan, facts: TargetFacts, images: Pack
       feature_set: plan.featureSet,
       warnings: build.warnings,
       installed_packages: facts.installed,
+      cache: build.cache ?? null,
     },
   };
   return YAML.stringify(document, { lineWidth: 0 });

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
+import { ensureCacheVolume } from '../cache/cache-volume.js';
+import type { CacheOptions } from '../cache/plan-cache.js';
 import type { Logger } from 'pino';
 import { throwIfAborted } from '../errors.js';
 import { connectDocker } from '../helper/connect-docker.js';
@@ -40,6 +43,8 @@ export interface BuildOptions {
   keyringFile?: string;
   /** Rebuild even if the output is up to date. */
   force: boolean;
+  /** The image cache: off (--no-cache: neither read nor written), or its size bound in bytes. */
+  cache: { enabled: boolean; maxBytes: number };
   lockWaitSeconds: number;
 }
 
@@ -97,6 +102,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
         retry: options.retry,
         trust: { checkGpg: options.checkGpg, allowUnsigned: options.allowUnsigned, checkValidUntil: options.checkValidUntil },
         keyringFile: options.keyringFile,
+        cache: options.cache.enabled ? await cacheOptions(docker, secret, helper, options) : undefined,
         buildKey,
         lock,
         progress,
@@ -125,6 +131,23 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   } finally {
     await lock.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the output lock (it goes stale by itself)'));
   }
+}
+
+/** The cache's volume (made once, labelled as ours) and what its keys cover besides the spec. */
+async function cacheOptions(docker: Docker, secret: Buffer, helper: string, options: BuildOptions): Promise<CacheOptions> {
+  await ensureCacheVolume(docker);
+  return {
+    secret,
+    maxBytes: options.cache.maxBytes,
+    inputs: {
+      helper,
+      baseImage: options.baseImage,
+      checkGpg: options.checkGpg,
+      allowUnsigned: options.allowUnsigned,
+      checkValidUntil: options.checkValidUntil,
+      keyring: options.keyringFile ? await readFile(options.keyringFile) : Buffer.alloc(0),
+    },
+  };
 }
 
 /**

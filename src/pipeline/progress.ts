@@ -12,6 +12,8 @@ export const STAGES = {
   install: 45,
   clean: 1,
   filesystems: 11,
+  // A build whose images are all cached goes from bootstrap's probe to here.
+  cache: 1,
   'stream-out': 9,
   publish: 1,
 } as const;

@@ -8,8 +8,12 @@ export async function extractImage(image: string, dir: string): Promise<void> {
   await execa('debugfs', ['-R', `rdump / ${dir}`, image]);
 }
 
-/** path -> "dir" | "link:<target>" | "file:<md5>" for every entry below root, minus `ignore`. */
-export async function fingerprintTree(root: string, ignore: (rel: string) => boolean): Promise<Map<string, string>> {
+/**
+ * path -> "dir" | "link:<target>" | "file:<md5>" for every entry below root,
+ * minus `ignore`; with `owners`, each also with its mode and uid:gid (debugfs
+ * rdump run as root keeps both).
+ */
+export async function fingerprintTree(root: string, ignore: (rel: string) => boolean, options: { owners?: boolean } = {}): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const walk = async (dir: string): Promise<void> => {
     for (const name of await readdir(dir)) {
@@ -17,12 +21,13 @@ export async function fingerprintTree(root: string, ignore: (rel: string) => boo
       const rel = `/${path.relative(root, full)}`;
       if (ignore(rel)) continue;
       const info = await lstat(full);
-      if (info.isSymbolicLink()) out.set(rel, `link:${await readlink(full)}`);
+      const owner = options.owners ? ` ${info.mode.toString(8)} ${info.uid}:${info.gid}` : '';
+      if (info.isSymbolicLink()) out.set(rel, `link:${await readlink(full)}${owner}`);
       else if (info.isDirectory()) {
-        out.set(rel, 'dir');
+        out.set(rel, `dir${owner}`);
         await walk(full);
-      } else if (info.isFile()) out.set(rel, `file:${createHash('md5').update(await readFile(full)).digest('hex')}`);
-      else out.set(rel, 'special');
+      } else if (info.isFile()) out.set(rel, `file:${createHash('md5').update(await readFile(full)).digest('hex')}${owner}`);
+      else out.set(rel, `special${owner}`);
     }
   };
   await walk(root);

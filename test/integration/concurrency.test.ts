@@ -6,6 +6,7 @@ import { useWorkDir } from '../helpers/temp-dir.js';
 import YAML from 'yaml';
 import { containersCreatedSince, labelledContainers, runCli } from '../helpers/engine.js';
 import { debugfs, e2fsck, gunzipTo, md5File } from '../helpers/image-tools.js';
+import { logHas, startCli, waitFor } from '../helpers/processes.js';
 import { lightSpec } from '../helpers/specs.js';
 
 /** Checks an output directory the way the node agent would: metadata md5s and sizes, clean filesystems. */
@@ -71,7 +72,7 @@ describe('builds side by side, and up-to-date builds', () => {
     assert.equal(Boolean(meta.fuel_image.installed_packages.less), meta.packages.includes('less'), 'files and metadata come from the same build');
   });
 
-  it('the same spec again is skipped in seconds; a changed package list or --force rebuilds', async () => {
+  it('the same spec again is skipped in seconds; a changed package list or --force starts a rebuild', async () => {
     const out = path.join(workDir(), 'same');
     const meta = YAML.parse(await readFile(path.join(out, 'env_9_debian_12_amd64.yaml'), 'utf8')) as Record<string, any>;
     const spec = lightSpec(out, 'env_9_debian_12_amd64', meta.packages as string[]);
@@ -81,11 +82,19 @@ describe('builds side by side, and up-to-date builds', () => {
     assert.equal(again.result.outcome, 'up-to-date');
     assert.deepEqual(await containersCreatedSince(since, again.pid), [], 'no helper for an up-to-date build');
 
-    const forced = await runCli([JSON.stringify(spec), '--force']);
-    assert.equal(forced.result.outcome, 'success');
-    const changed = await runCli([JSON.stringify({ ...spec, packages: [...spec.packages, 'bzip2'] })]);
-    assert.equal(changed.exitCode, 0, changed.stderr.slice(-2000));
-    assert.equal(changed.result.outcome, 'success');
-    assert.ok((await verifyOutput(out)).fuel_image.installed_packages.bzip2);
+    // Each rebuild is seen deciding to build, then stopped: a stopped build leaves the earlier output as it was.
+    const decision = async (name: string, args: string[], reason: RegExp) => {
+      const log = path.join(workDir(), `${name}.log`);
+      const child = startCli([...args, '--log-file', log]);
+      await waitFor(`${name} to start building`, logHas(log, (l) => l.stage === 'bootstrap'), 120_000);
+      child.kill('SIGTERM');
+      const run = await child;
+      assert.equal(run.exitCode, 143, run.stderr.slice(-2000));
+      const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
+      assert.ok(lines.some((l) => reason.test(l.msg)), `${name}: ${lines.map((l) => l.msg).join('\n')}`);
+    };
+    await decision('forced', [JSON.stringify(spec), '--force'], /^starting helper container/);
+    await decision('changed', [JSON.stringify({ ...spec, packages: [...spec.packages, 'bzip2'] })], /^building: the spec, options or fuel-image version changed/);
+    assert.deepEqual(await verifyOutput(out), meta, 'the earlier output is intact');
   });
 });

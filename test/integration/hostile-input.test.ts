@@ -93,7 +93,8 @@ describe('hostile and malformed input', () => {
   it('created no container and wrote nothing for any of them', async () => {
     assert.ok(CASES.length >= 30);
     assert.equal(pids.length, CASES.length);
-    for (const pid of pids) assert.deepEqual(await containersCreatedSince(since, pid), []);
+    // One look at the engine's events for all of them (each look waits a second past now), by label: none was created at all.
+    assert.deepEqual(await containersCreatedSince(since), []);
     assert.deepEqual(await readdir(dir), []);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeRepo } from '../helpers/apt-repo.js';
-import { ensureBaseImage, labelledContainers, runCli } from '../helpers/engine.js';
+import { ensureBaseImage, labelledContainers, runCli, type CliRun } from '../helpers/engine.js';
 import { serveDirectory, startFlakyProxy, type RunningServer } from '../helpers/http-servers.js';
 import { debugfs, gunzipTo } from '../helpers/image-tools.js';
 import { diffTrees, extractImage, fingerprintTree } from '../helpers/tree-diff.js';
@@ -61,14 +61,21 @@ describe('repositories, pins and a flaky mirror', () => {
   const installedVersion = async (raw: string) => (await debugfs(raw, 'cat /usr/share/doc/fuel-test-pkg/version')).trim();
   const dpkgVersion = async (raw: string) => /Package: fuel-test-pkg\n(?:.+\n)*?Version: (\S+)/.exec(await debugfs(raw, 'cat /var/lib/dpkg/status'))?.[1];
 
+  // Builds that do not depend on each other run two at a time (the suite's time); each test reads its own.
+  let unpinned: Promise<{ raw: string; log: string }> | undefined;
+  let badSuite: Promise<CliRun> | undefined;
+
   it('a flat repo pinned above 1000 wins over a higher version on the same host', async () => {
+    unpinned = build('unpinned', spec('unpinned', null));
+    unpinned.catch(() => undefined);
     const { raw } = await build('pinned', spec('pinned', 1001));
     assert.equal(await installedVersion(raw), '1.0');
     assert.equal(await dpkgVersion(raw), '1.0');
   });
 
   it('without pins the higher version is installed', async () => {
-    const { raw } = await build('unpinned', spec('unpinned', null));
+    assert.ok(unpinned, 'started beside the pinned build');
+    const { raw } = await unpinned;
     assert.equal(await installedVersion(raw), '2.0');
     assert.equal(await dpkgVersion(raw), '2.0');
   });
@@ -117,6 +124,11 @@ describe('repositories, pins and a flaky mirror', () => {
   });
 
   it('a section the repo does not have fails without retrying, naming the repo and the section', async () => {
+    const suiteSpec = spec('bad-suite', null);
+    suiteSpec.repos[1] = { ...suiteSpec.repos[1], suite: 'no-such-suite' };
+    await mkdir(suiteSpec.output);
+    badSuite = runCli([JSON.stringify(suiteSpec), '--log-file', path.join(dir, 'bad-suite.log')]);
+    badSuite.catch(() => undefined);
     const bad = spec('bad-section', null);
     bad.repos[1] = { ...bad.repos[1], section: 'nosuch' };
     await mkdir(bad.output);
@@ -129,11 +141,9 @@ describe('repositories, pins and a flaky mirror', () => {
   });
 
   it('a repo whose suite does not exist fails without retrying, naming the repo', async () => {
-    const bad = spec('bad-suite', null);
-    bad.repos[1] = { ...bad.repos[1], suite: 'no-such-suite' };
-    await mkdir(bad.output);
+    assert.ok(badSuite, 'started beside the bad-section build');
     const log = path.join(dir, 'bad-suite.log');
-    const run = await runCli([JSON.stringify(bad), '--log-file', log]);
+    const run = await badSuite;
     assert.equal(run.exitCode, 1, run.stderr.slice(-2000));
     assert.equal(run.result.code, 'REPO_NOT_FOUND');
     assert.match(run.result.message, /mos-updates/);

@@ -18,7 +18,7 @@ const LAYERS: Array<[number, RegExp]> = [
   [4, /^apt\//],
   [5, /^helper\//],
   [6, /^stages\//],
-  [7, /^output\//],
+  [7, /^(output|cache)\//],
   [8, /^(pipeline|verify)\//],
   [9, /^cli(\.ts$|\/)/],
 ];

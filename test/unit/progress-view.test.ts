@@ -17,7 +17,8 @@ import { screenLines } from '../helpers/terminal.js';
 
 const TTY_STYLE = makeStyle({ colour: true, unicode: true });
 const PLAIN_STYLE = makeStyle({ colour: false, unicode: false });
-const STAGE_NAMES = Object.keys(STAGES);
+// A cold build's stages: cache is where a build whose images are all cached goes instead.
+const STAGE_NAMES = Object.keys(STAGES).filter((stage) => stage !== 'cache');
 const ESC = '\x1b';
 
 /** Feeds log lines to a view on a fake clock (the records' own times), redrawing as a 10 Hz timer would. */

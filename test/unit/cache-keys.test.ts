@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { computeTreeKey, imageCacheKey, treeKeyText, type TreeKeyInputs } from '../../src/cache/cache-keys.js';
+import { parseEntries } from '../../src/cache/image-cache.js';
+import { allCached, type CachePlan } from '../../src/cache/plan-cache.js';
+import { byteSize, DEFAULT_CACHE_MAX_BYTES } from '../../src/cli/parse-args.js';
+import { Spec } from '../../src/input/schema.js';
+import { planBuild } from '../../src/plan/plan-build.js';
+import { unitSpec } from '../helpers/specs.js';
+
+const SECRET = Buffer.alloc(32, 7);
+
+function inputs(specOverrides: Record<string, unknown> = {}, extra: Partial<TreeKeyInputs> = {}): TreeKeyInputs {
+  return {
+    spec: Spec.parse(unitSpec(specOverrides)),
+    helper: 'context:abc',
+    baseImage: 'fuel-image-base:trixie',
+    checkGpg: true,
+    allowUnsigned: false,
+    checkValidUntil: true,
+    keyring: Buffer.alloc(0),
+    releaseDigests: ['1111 InRelease'],
+    ...extra,
+  };
+}
+
+describe('cache keys', () => {
+  it('the tree key ignores what never reaches the tree: output, image file names and formats, proxies', () => {
+    const base = treeKeyText(inputs());
+    const spec = unitSpec();
+    const renamed = Object.fromEntries(Object.entries(spec.image_data as Record<string, { uri: string }>).map(([m, d]) => [m, { ...d, uri: d.uri.replace(/env_\d+/, 'env_77'), format: 'ext3' }]));
+    assert.equal(treeKeyText(inputs({ output: '/elsewhere', image_data: renamed, proxies: { protocols: { http: 'http://127.0.0.1:3128' } } })), base);
+  });
+
+  it('the tree key changes with packages, repos, root password, Release files, trust options, keyring and helper', () => {
+    const base = treeKeyText(inputs());
+    const changed = [
+      treeKeyText(inputs({ packages: ['ifupdown', 'less'] })),
+      treeKeyText(inputs({ root_password: 'another' })),
+      treeKeyText(inputs({ codename: 'trixie' })),
+      treeKeyText(inputs({}, { releaseDigests: ['2222 InRelease'] })),
+      treeKeyText(inputs({}, { allowUnsigned: true })),
+      treeKeyText(inputs({}, { checkGpg: false })),
+      treeKeyText(inputs({}, { keyring: Buffer.from('key') })),
+      treeKeyText(inputs({}, { helper: 'context:def' })),
+      treeKeyText(inputs({}, { baseImage: 'other:1' })),
+    ];
+    for (const text of changed) assert.notEqual(text, base);
+    assert.equal(new Set(changed).size, changed.length);
+  });
+
+  it('the tree key is keyed: the same inputs give the same key under one secret, another under another', async () => {
+    const a = await computeTreeKey(SECRET, inputs());
+    assert.match(a, /^[0-9a-f]{64}$/);
+    assert.equal(await computeTreeKey(SECRET, inputs()), a);
+    assert.notEqual(await computeTreeKey(Buffer.alloc(32, 8), inputs()), a);
+  });
+
+  it('an image key depends on its mount point, format, container, the layout and the feature set, not its file name', () => {
+    const plan = planBuild(Spec.parse(unitSpec()));
+    const mounts = plan.images.map((i) => i.mountPoint);
+    const root = plan.images.find((i) => i.mountPoint === '/')!;
+    const key = imageCacheKey('t'.repeat(64), root, mounts, 'compatible');
+    assert.equal(imageCacheKey('t'.repeat(64), { ...root, fileName: 'other.img.gz' } as typeof root, mounts, 'compatible'), key);
+    for (const other of [
+      imageCacheKey('u'.repeat(64), root, mounts, 'compatible'),
+      imageCacheKey('t'.repeat(64), { ...root, format: 'ext3' }, mounts, 'compatible'),
+      imageCacheKey('t'.repeat(64), { ...root, container: 'raw' }, mounts, 'compatible'),
+      imageCacheKey('t'.repeat(64), root, ['/'], 'compatible'),
+      imageCacheKey('t'.repeat(64), root, mounts, 'target'),
+    ])
+      assert.notEqual(other, key);
+  });
+});
+
+describe('cache entries', () => {
+  const entry = {
+    mountPoint: '/',
+    format: 'ext4',
+    container: 'gzip',
+    containerSize: 10,
+    containerMd5: 'a'.repeat(32),
+    rawSize: 20,
+    rawMd5: 'b'.repeat(32),
+    createdAt: '2026-11-26T00:00:00.000Z',
+    codename: 'bookworm',
+    facts: { os: { name: 'debian', major: 12, minor: 8 }, installed: { bash: '5.2' }, tree: { grubInstall: true, grubMkconfig: true, ifupdown: true, sshd: false } },
+    warnings: [],
+  };
+
+  it('reads what cache.sh prints, and skips an entry that does not parse', () => {
+    const k1 = '1'.repeat(64);
+    const k2 = '2'.repeat(64);
+    const found = parseEntries(`### ${k1} 1234 1795000000\n${JSON.stringify(entry)}\n\n### ${k2}\n{"mountPoint": "/"}\n`);
+    assert.deepEqual([...found.keys()], [k1]);
+    assert.equal(found.get(k1)!.containerMd5, 'a'.repeat(32));
+  });
+
+  it('a build uses the cache only when every image is there', () => {
+    const plan = planBuild(Spec.parse(unitSpec()));
+    const parsed = parseEntries(`### ${'1'.repeat(64)}\n${JSON.stringify(entry)}\n`).get('1'.repeat(64))!;
+    const some: CachePlan = { treeKey: 't', images: plan.images.map((image, i) => ({ image, key: String(i), entry: i === 0 ? parsed : undefined })) };
+    assert.equal(allCached(some), undefined);
+    assert.equal(allCached(undefined), undefined);
+    const every: CachePlan = { treeKey: 't', images: plan.images.map((image, i) => ({ image, key: String(i), entry: parsed })) };
+    assert.equal(allCached(every)!.length, plan.images.length);
+  });
+});
+
+describe('--cache-max sizes', () => {
+  it('reads bytes and K/M/G/T suffixes, and names the option when it cannot', () => {
+    assert.equal(byteSize('--cache-max', undefined), DEFAULT_CACHE_MAX_BYTES);
+    assert.equal(byteSize('--cache-max', '1048576'), 1048576);
+    assert.equal(byteSize('--cache-max', '500M'), 500 * 1024 ** 2);
+    assert.equal(byteSize('--cache-max', '10G'), 10 * 1024 ** 3);
+    assert.equal(byteSize('--cache-max', '1.5g'), 1.5 * 1024 ** 3);
+    assert.equal(byteSize('--cache-max', '2GiB'), 2 * 1024 ** 3);
+    assert.throws(() => byteSize('--cache-max', 'lots'), /--cache-max: expected a size/);
+    assert.throws(() => byteSize('--cache-max', '-1G'), /--cache-max/);
+  });
+});
