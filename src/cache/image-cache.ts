@@ -84,6 +84,7 @@ export async function evictImages(session: HelperSession, maxBytes: number): Pro
   return { evicted, totalBytes };
 }
 
-function cacheEnv(): string[] {
+/** What cache.sh runs with in the helper: its volume's path, nothing of the build's environment. */
+export function cacheEnv(): string[] {
   return ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', `CACHE_DIR=${CACHE_DIR}`];
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ensureCacheVolume } from '../cache/cache-volume.js';
-import { CACHE_DIR, CACHE_VOLUME, evictImages, parseEntries } from '../cache/image-cache.js';
+import { CACHE_DIR, CACHE_VOLUME, cacheEnv, evictImages, parseEntries } from '../cache/image-cache.js';
 import { connectDocker } from '../helper/connect-docker.js';
 import { ensureHelperImage } from '../helper/helper-image.js';
 import { startHelperSession } from '../helper/helper-session.js';
@@ -27,7 +27,7 @@ export async function manageCache(args: CacheArgs, logger: Logger, signal: Abort
     volumes: { [CACHE_DIR]: CACHE_VOLUME },
   });
   try {
-    const env = { env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', `CACHE_DIR=${CACHE_DIR}`] };
+    const env = { env: cacheEnv() };
     if (args.action === 'prune') {
       if (args.all) {
         const before = await listEntries();
