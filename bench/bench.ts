@@ -1,57 +1,195 @@
 /**
- * Benchmark: one real build of the example spec (or the spec given), then
- * per-stage and per-step timings and their ratios, read from the build's own
- * JSON log. Speed is measured here, never asserted in tests.
+ * The benchmark: fuel-image against its peers on one machine, in one
+ * invocation, on the reference workload (bookworm; linux-image-amd64,
+ * systemd-sysv, openssh-server, ifupdown; "/" ext4 + "/boot" ext2; gzip):
  *
- *   npm run bench                    # the example (`fuel-image example`: the host's mirror)
- *   npm run bench -- spec.json --runs 3
+ *   fuel         Fuel's pipeline in the helper image (bench/peers/fuel-pipeline.sh)
+ *   mmdebstrap   mmdebstrap + mke2fs -d + pigz in the bench image (bench/peers/mmdebstrap.sh)
+ *   cold         fuel-image --no-cache
+ *   same-spec    the same content in a new environment, after one cold build with the caches
+ *   one-package  the same spec with one package more, after that build
+ *   boot-format  the same spec with "/boot" in ext4, after that build
+ *
+ * Prints seconds per mode and stage and the ratios to *fuel* and to *cold*,
+ * and writes the same as JSON. Speed is measured here, never asserted in tests.
+ *
+ *   npm run bench                          # every mode once
+ *   npm run bench -- --runs 3              # medians of 3
+ *   npm run bench -- --modes cold,mmdebstrap --json out.json
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 
-const { values, positionals } = parseArgs({ options: { runs: { type: 'string', default: '1' } }, allowPositionals: true });
-const specFile = positionals[0] ?? (await exampleSpecFile());
+const MODES = ['fuel', 'mmdebstrap', 'cold', 'same-spec', 'one-package', 'boot-format'] as const;
+type Mode = (typeof MODES)[number];
+const PACKAGES = ['linux-image-amd64', 'systemd-sysv', 'openssh-server', 'ifupdown'];
+const EXTRA_PACKAGE = 'less';
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'bin', 'fuel-image.js');
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '1' },
+    modes: { type: 'string', default: MODES.join(',') },
+    json: { type: 'string', default: path.join(ROOT, 'bench', 'results', 'latest.json') },
+  },
+});
 const runs = Number(values.runs);
+const modes = values.modes!.split(',').map((m) => m.trim()) as Mode[];
+for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`--modes: unknown mode ${mode} (known: ${MODES.join(', ')})`);
 
-interface LogLine { stage?: string; step?: string; seconds?: number; exitCode?: number; msg?: string }
-
-for (let run = 1; run <= runs; run++) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-bench-'));
-  const log = path.join(dir, 'build.log');
-  const started = performance.now();
-  const build = await execa('node', ['bin/fuel-image.js', specFile, '--output', dir, '--log-file', log, '--quiet'], { reject: false });
-  const wall = (performance.now() - started) / 1000;
-  if (build.exitCode !== 0) {
-    console.error(build.stdout, build.stderr.slice(-3000));
-    process.exit(1);
-  }
-  const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
-  const stages = lines.filter((l) => l.stage && typeof l.seconds === 'number');
-  const steps = new Map<string, number>();
-  for (const l of lines) if (l.step && typeof l.seconds === 'number' && typeof l.exitCode === 'number') steps.set(l.step, (steps.get(l.step) ?? 0) + l.seconds);
-  const total = stages.reduce((sum, s) => sum + s.seconds!, 0);
-
-  console.log(`\nrun ${run}/${runs}: ${specFile}: ${wall.toFixed(1)} s wall, ${total.toFixed(1)} s in stages`);
-  console.log('stage'.padEnd(16), 'seconds'.padStart(8), 'share'.padStart(7));
-  for (const s of stages) console.log(s.stage!.padEnd(16), s.seconds!.toFixed(1).padStart(8), `${((s.seconds! / total) * 100).toFixed(1)}%`.padStart(7));
-  console.log('\nslowest steps'.padEnd(30), 'seconds'.padStart(8));
-  for (const [step, seconds] of [...steps].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(step.padEnd(29), seconds.toFixed(1).padStart(8));
-  const get = (name: string) => steps.get(name) ?? 0;
-  const stage = (name: string) => stages.find((s) => s.stage === name)?.seconds ?? 0;
-  console.log('\nratios');
-  console.log(`  initramfs / install stage        ${(get('initramfs') / stage('install')).toFixed(2)}`);
-  console.log(`  package download / install stage ${(get('download-packages') / stage('install')).toFixed(2)}`);
-  console.log(`  bootstrap download / bootstrap   ${(get('bootstrap-download') / stage('bootstrap')).toFixed(2)}`);
-  console.log(`  images+stream / total            ${((stage('filesystems') + stage('stream-out')) / total).toFixed(2)}`);
-  await rm(dir, { recursive: true, force: true });
+interface Sample {
+  seconds: number;
+  stages: Record<string, number>;
 }
 
-/** examples/bookworm.json is a template: the CLI fills in the host's Debian mirror. */
-async function exampleSpecFile(): Promise<string> {
-  const file = path.join(await mkdtemp(path.join(tmpdir(), 'fuel-image-bench-spec-')), 'example-spec.json');
-  await writeFile(file, (await execa('node', ['bin/fuel-image.js', 'example'])).stdout);
-  return file;
+const work = await mkdtemp(path.join(tmpdir(), 'fuel-image-bench-'));
+const env = { ...process.env, FUEL_IMAGE_NO_CACHE: '' };
+const template = JSON.parse((await execa('node', [CLI, 'example'], { env })).stdout) as Record<string, any>;
+const mirror = template.repos[0].uri as string;
+const suite = template.codename as string;
+const helperImage = JSON.parse((await execa('node', [CLI, 'helper', 'build', '--progress=json'], { env })).stdout.trim().split('\n').at(-1)!).image as string;
+const samples = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
+
+try {
+  for (let run = 1; run <= runs; run++) {
+    for (const mode of modes.filter((m) => m === 'fuel' || m === 'mmdebstrap')) samples.get(mode)!.push(await runPeer(mode));
+    if (modes.includes('cold')) samples.get('cold')!.push(await runFuelImage(`cold-${run}`, spec(`cold_${run}`), ['--no-cache']));
+    const cached = modes.filter((m) => m === 'same-spec' || m === 'one-package' || m === 'boot-format');
+    if (cached.length > 0) {
+      // Each cached mode starts from the same state: an empty cache, then one cold build filling it.
+      await execa('node', [CLI, 'cache', 'prune', '--all', '--progress=json'], { env });
+      await runFuelImage(`primer-${run}`, spec(`primer_${run}`), []);
+      for (const mode of cached) {
+        const name = `${mode.replace('-', '_')}_${run}`;
+        const base = spec(name);
+        const variant =
+          mode === 'one-package'
+            ? { ...base, packages: [...PACKAGES, EXTRA_PACKAGE] }
+            : mode === 'boot-format'
+              ? { ...base, image_data: { ...base.image_data, '/boot': { ...base.image_data['/boot'], format: 'ext4' } } }
+              : base;
+        samples.get(mode)!.push(await runFuelImage(`${mode}-${run}`, variant, []));
+      }
+    }
+  }
+  const report = summarise();
+  printTable(report);
+  await mkdir(path.dirname(values.json!), { recursive: true });
+  await writeFile(values.json!, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nJSON: ${values.json}`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+
+/** The reference spec under names of its own (another environment). */
+function spec(name: string): Record<string, any> {
+  const images = template.image_data as Record<string, { uri: string; format: string; container: string }>;
+  return {
+    ...template,
+    output: path.join(work, name),
+    packages: PACKAGES,
+    image_data: Object.fromEntries(Object.entries(images).map(([mount, image]) => [mount, { ...image, uri: image.uri.replace(/env_1_/, `env_${name}_`) }])),
+  };
+}
+
+async function runFuelImage(label: string, specDoc: Record<string, any>, args: string[]): Promise<Sample> {
+  await mkdir(specDoc.output, { recursive: true });
+  const started = performance.now();
+  const run = await execa('node', [CLI, JSON.stringify(specDoc), '--progress=json', ...args], { env, reject: false });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.exitCode !== 0) throw new Error(`${label}: fuel-image exited ${run.exitCode}: ${run.stderr.slice(-3000)}`);
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { stages: Record<string, number> };
+  console.error(`${label}: ${seconds.toFixed(1)} s`);
+  await rm(specDoc.output, { recursive: true, force: true });
+  return { seconds, stages: result.stages };
+}
+
+async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
+  const image = mode === 'fuel' ? helperImage : await benchImage();
+  const peers = path.join(ROOT, 'bench', 'peers');
+  const script = (await readFile(path.join(peers, 'imaging.sh'), 'utf8')) + (await readFile(path.join(peers, mode === 'fuel' ? 'fuel-pipeline.sh' : 'mmdebstrap.sh'), 'utf8'));
+  const started = performance.now();
+  // The script on stdin: no host path is mounted, as with fuel-image's own helper.
+  const run = await execa(
+    'docker',
+    ['run', '-i', '--rm', '--network', 'host', '--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined', '--label', 'fuel-image.bench=1', image, 'bash', '-s', '--', mirror, suite, ...PACKAGES],
+    { input: script, reject: false },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (run.exitCode !== 0) throw new Error(`${mode}: exited ${run.exitCode}: ${run.stderr.slice(-3000)}`);
+  const marks = [...run.stdout.matchAll(/^mark (\S+) (\d+)$/gm)].map((m) => ({ stage: m[1]!, at: Number(m[2]) }));
+  const stages: Record<string, number> = {};
+  for (let i = 0; i + 1 < marks.length; i++) stages[marks[i]!.stage] = (marks[i + 1]!.at - marks[i]!.at) / 1000;
+  console.error(`${mode}: ${seconds.toFixed(1)} s`);
+  return { seconds, stages };
+}
+
+/** The helper plus mmdebstrap, built once per helper version. */
+async function benchImage(): Promise<string> {
+  const tag = `fuel-image-bench:${helperImage.split(':').at(-1)}`;
+  const present = await execa('docker', ['image', 'inspect', tag], { reject: false });
+  if (present.exitCode !== 0) await execa('docker', ['build', '--network', 'host', '-q', '-t', tag, '--build-arg', `HELPER_IMAGE=${helperImage}`, path.join(ROOT, 'bench', 'peers')]);
+  return tag;
+}
+
+function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function summarise() {
+  const result: Record<string, { seconds: number; runs: number[]; stages: Record<string, number> }> = {};
+  for (const [mode, list] of samples) {
+    if (list.length === 0) continue;
+    const seconds = median(list.map((s) => s.seconds));
+    // The stages of the run nearest the median.
+    const nearest = list.reduce((a, b) => (Math.abs(b.seconds - seconds) < Math.abs(a.seconds - seconds) ? b : a));
+    result[mode] = { seconds: round(seconds), runs: list.map((s) => round(s.seconds)), stages: Object.fromEntries(Object.entries(nearest.stages).map(([k, v]) => [k, round(v)])) };
+  }
+  const ratio = (a?: number, b?: number) => (a && b ? round(a / b, 2) : null);
+  const fuel = result.fuel?.seconds;
+  const cold = result.cold?.seconds;
+  const ratios = Object.fromEntries(Object.entries(result).map(([mode, r]) => [mode, { speedup_vs_fuel: ratio(fuel, r.seconds), share_of_cold: ratio(r.seconds, cold) }]));
+  const targets = [
+    { target: 'cold >= 4x faster than fuel', value: ratio(fuel, cold), pass: (v: number) => v >= 4 },
+    { target: 'cold >= 1.3x faster than mmdebstrap', value: ratio(result.mmdebstrap?.seconds, cold), pass: (v: number) => v >= 1.3 },
+    { target: 'same spec <= 0.15 of cold', value: ratio(result['same-spec']?.seconds, cold), pass: (v: number) => v <= 0.15 },
+    { target: 'one package added <= 0.5 of cold', value: ratio(result['one-package']?.seconds, cold), pass: (v: number) => v <= 0.5 },
+    { target: '/boot format changed <= 0.3 of cold', value: ratio(result['boot-format']?.seconds, cold), pass: (v: number) => v <= 0.3 },
+  ].map((t) => ({ target: t.target, value: t.value, met: t.value === null ? null : t.pass(t.value) }));
+  return {
+    date: new Date().toISOString(),
+    machine: { cpus: availableParallelism(), node: process.version },
+    workload: { suite, packages: PACKAGES, images: { '/': 'ext4', '/boot': 'ext2' }, container: 'gzip', extra_package: EXTRA_PACKAGE },
+    runs,
+    modes: result,
+    ratios,
+    targets,
+  };
+}
+
+function printTable(report: ReturnType<typeof summarise>): void {
+  const stageNames = [...new Set(Object.values(report.modes).flatMap((m) => Object.keys(m.stages)))];
+  const head = ['mode'.padEnd(12), 'seconds'.padStart(8), 'x fuel'.padStart(7), '/ cold'.padStart(7), ...stageNames.map((s) => s.slice(0, 11).padStart(11))];
+  console.log(`\n${head.join(' ')}`);
+  for (const [mode, r] of Object.entries(report.modes)) {
+    const ratios = report.ratios[mode]!;
+    const cells = [mode.padEnd(12), r.seconds.toFixed(1).padStart(8), fmt(ratios.speedup_vs_fuel).padStart(7), fmt(ratios.share_of_cold).padStart(7), ...stageNames.map((s) => (r.stages[s] === undefined ? '' : r.stages[s]!.toFixed(1)).padStart(11))];
+    console.log(cells.join(' '));
+  }
+  console.log('\ntargets');
+  for (const t of report.targets) console.log(`  ${t.met === null ? '-' : t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.value ?? 'not run'}`);
+}
+
+function fmt(value: number | null): string {
+  return value === null ? '-' : value.toFixed(2);
+}
+
+function round(value: number, digits = 1): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
 }

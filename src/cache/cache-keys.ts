@@ -44,6 +44,15 @@ export function computeTreeKey(secret: Buffer, inputs: TreeKeyInputs): Promise<s
 }
 
 /**
+ * The key a tree shares with every tree that differs from it only in its
+ * package list: a cached tree under it with a subset of the packages may be
+ * extended by a delta install (when apt agrees, see delta-agrees.ts).
+ */
+export function computeBaseKey(secret: Buffer, inputs: TreeKeyInputs): Promise<string> {
+  return keyedDigest(secret, treeKeyText({ ...inputs, spec: { ...inputs.spec, packages: [] } }));
+}
+
+/**
  * One finished image's key: the tree's, the filesystem and container, the
  * features, and every mount point of the layout (an image holds its mount
  * point's part of the tree minus the mount points below it). Not its file

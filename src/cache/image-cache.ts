@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
 import type { HelperSession } from '../helper/helper-session.js';
-import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
-import type { Repo } from '../input/schema.js';
-import { releaseBaseUri } from '../apt/release-files.js';
 import { helperScript } from '../plan/helper-paths.js';
 import type { ImagePlan } from '../plan/plan-build.js';
 import type { PackedImage } from '../stages/make-images.js';
+import type { z } from 'zod';
 import { CacheEntry } from './schema.js';
 
 /** The engine-side volume holding the cache, and where helpers mount it. */
@@ -17,36 +15,25 @@ export function cachedImagePath(key: string): string {
   return `${CACHE_DIR}/images/${key}/image`;
 }
 
-/**
- * sha256 of every repo's Release file as the mirrors serve it now, or
- * undefined when one cannot be read (the build then neither reads nor
- * writes the cache: its key could not say which mirror state it holds).
- */
-export async function readReleaseDigests(session: HelperSession, repos: readonly Repo[]): Promise<string[] | undefined> {
-  const result = await session.runNetwork('release-digests', ['bash', helperScript('release-digests.sh'), ...repos.map(releaseBaseUri)], {
-    timeoutSeconds: ATTEMPT_TIMEOUT_SECONDS.update,
-    what: 'the repos\u2019 Release files',
-  });
-  const lines = result.stdout.split('\n').filter(Boolean);
-  if (lines.length !== repos.length || lines.some((line) => line === 'missing')) return undefined;
-  return lines;
-}
-
 /** The complete, well-formed entries among `keys`; each one found is marked as just used. */
 export async function lookUpImages(session: HelperSession, keys: readonly string[]): Promise<Map<string, CacheEntry>> {
-  const result = await session.run('cache-get', ['bash', helperScript('cache.sh'), 'get', ...keys], { env: cacheEnv() });
-  return parseEntries(result.stdout, session.logger);
+  const result = await session.run('cache-get', ['bash', helperScript('cache.sh'), 'get', 'images', ...keys], { env: cacheEnv() });
+  return parseEntries(result.stdout, CacheEntry, session.logger);
 }
 
-/** cache.sh prints "### KEY [fields]" before each entry's JSON. */
-export function parseEntries(stdout: string, logger?: Logger): Map<string, CacheEntry> {
-  const entries = new Map<string, CacheEntry>();
+/**
+ * cache.sh prints "### KEY [fields]" before each entry's JSON. Checked
+ * against the kind's schema: anything with access to the engine can write
+ * the volume, and an entry that does not parse is a miss.
+ */
+export function parseEntries<T>(stdout: string, schema: z.ZodType<T>, logger?: Logger): Map<string, T> {
+  const entries = new Map<string, T>();
   for (const block of stdout.split(/^### /m).slice(1)) {
     const newline = block.indexOf('\n');
     const key = block.slice(0, newline).split(' ')[0]!;
     let parsed;
     try {
-      parsed = CacheEntry.safeParse(JSON.parse(block.slice(newline + 1)));
+      parsed = schema.safeParse(JSON.parse(block.slice(newline + 1)));
     } catch {
       parsed = undefined;
     }
@@ -69,15 +56,15 @@ export function packedFromCache(image: ImagePlan, key: string, entry: CacheEntry
 
 /** Stores one finished image under its key; true when this build stored it, false when it was there. */
 export async function storeImage(session: HelperSession, key: string, packed: PackedImage, entry: CacheEntry): Promise<boolean> {
-  const result = await session.run('cache-put', ['bash', helperScript('cache.sh'), 'put', key, packed.image.containerPath], {
+  const result = await session.run('cache-put', ['bash', helperScript('cache.sh'), 'put', 'images', key, packed.image.containerPath], {
     env: cacheEnv(),
     stdin: JSON.stringify(entry),
   });
   return /^stored$/m.test(result.stdout);
 }
 
-/** Removes least recently used entries until the cache holds at most `maxBytes`. */
-export async function evictImages(session: HelperSession, maxBytes: number): Promise<{ evicted: string[]; totalBytes: number }> {
+/** Removes least recently used entries (images and trees) until the cache holds at most `maxBytes`. */
+export async function evictEntries(session: HelperSession, maxBytes: number): Promise<{ evicted: string[]; totalBytes: number }> {
   const result = await session.run('cache-evict', ['bash', helperScript('cache.sh'), 'evict', String(maxBytes)], { env: cacheEnv() });
   const evicted = [...result.stdout.matchAll(/^evicted ([0-9a-f]{64}) /gm)].map((m) => m[1]!);
   const totalBytes = Number(/^total (\d+)$/m.exec(result.stdout)?.[1] ?? 0);

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { TargetFacts } from '../stages/inspect-target.js';
 
+/** What the metadata needs of the tree an image came from. */
+const Facts = z.object({
+  os: z.object({ name: z.string(), major: z.number(), minor: z.number() }),
+  installed: z.record(z.string(), z.string()),
+  tree: z.object({ grubInstall: z.boolean(), grubMkconfig: z.boolean(), ifupdown: z.boolean(), sshd: z.boolean() }),
+}) satisfies z.ZodType<TargetFacts>;
+
 /**
  * entry.json of a cached image, as cache.sh stores it on the engine's volume
  * and `get` prints it back: checked before use, since anything with access
@@ -16,12 +23,26 @@ export const CacheEntry = z.object({
   rawMd5: z.string().regex(/^[0-9a-f]{32}$/),
   createdAt: z.string(),
   codename: z.string(),
-  /** What the metadata needs of the tree the image came from. */
-  facts: z.object({
-    os: z.object({ name: z.string(), major: z.number(), minor: z.number() }),
-    installed: z.record(z.string(), z.string()),
-    tree: z.object({ grubInstall: z.boolean(), grubMkconfig: z.boolean(), ifupdown: z.boolean(), sshd: z.boolean() }),
-  }) satisfies z.ZodType<TargetFacts>,
+  facts: Facts,
   warnings: z.array(z.string()),
 });
 export type CacheEntry = z.infer<typeof CacheEntry>;
+
+/**
+ * entry.json of a cached tree: the installed tree after clean-up (no build
+ * apt setting, proxy or credential in it), from which any image layout and
+ * format can be made without bootstrapping or installing again.
+ */
+export const TreeEntry = z.object({
+  codename: z.string(),
+  /** Every key part but the package list (cache-keys.ts computeBaseKey): what a delta install may start from. */
+  baseKey: z.string(),
+  /** The packages the build asked for (the release's defaults included). */
+  packages: z.array(z.string()),
+  /** How dpkg skipped its fsyncs in this tree (eatmydata, else dpkg's unsafe-io). */
+  io: z.enum(['eatmydata', 'unsafe-io']),
+  createdAt: z.string(),
+  facts: Facts,
+  warnings: z.array(z.string()),
+});
+export type TreeEntry = z.infer<typeof TreeEntry>;

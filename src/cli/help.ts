@@ -69,7 +69,11 @@ mirrors serve them now (a mirror update misses); the mount layout, format
 and container; the helper and fuel-image versions; the trust options; the
 root password through a keyed hash. Another environment with the same
 content gets its images from the cache in seconds, under its own file
-names; the metadata lists the entries used (fuel_image.cache).
+names; the metadata lists the entries used (fuel_image.cache). Installed
+trees are cached too: another /boot format remakes /boot alone from the
+cached tree, and one package more is a delta install on it when apt's
+simulation agrees that the result equals an install from scratch. An
+up-to-date output is rebuilt when a repo serves a new Release file.
 
 Build options:
   -f, --force            rebuild even if the output is up to date
@@ -150,7 +154,7 @@ every helper, and no other container; only when no build runs), and staging
 directories in the OUTPUT_DIRs given. --dry-run lists without removing.
 Builds also sweep stopped helpers when they start.
 
-cache: "cache ls" lists the image cache's entries (key, mount point,
+cache: "cache ls" lists the cache's entries (images and trees: kind, key,
 codename, size, last use), newest use first; "cache prune" evicts least
 recently used entries beyond --cache-max; "cache prune --all" empties it.
 

@@ -49,7 +49,8 @@ export function summaryLines(command: 'build' | 'verify' | 'gc', result: Summary
     if (result.metadata) lines.push(`  metadata: ${path.basename(result.metadata)}`);
     if (extras.downloads && result.outcome !== 'up-to-date') lines.push(`  downloaded: ${extras.downloads}`);
     const warnings = result.warnings?.length ?? 0;
-    if (warnings > 0) lines.push(`  ${style.yellow(`${style.symbols.warn} ${warnings} warning${warnings === 1 ? '' : 's'} (above): the image builds, but Fuel's node agent will miss something`)}`);
+    const consequence = result.outcome === 'up-to-date' ? 'a mirror may have changed unseen' : "the image builds, but Fuel's node agent will miss something";
+    if (warnings > 0) lines.push(`  ${style.yellow(`${style.symbols.warn} ${warnings} warning${warnings === 1 ? '' : 's'} (above): ${consequence}`)}`);
   } else if (command === 'verify') {
     const images = result.images ?? [];
     const checks = images.reduce((n, image) => n + (image.checks?.length ?? 0), 0);

@@ -9,6 +9,10 @@ export interface UpToDate {
   upToDate: boolean;
   reason: string;
   images?: ImageResult[];
+  /** The Release file digests the metadata recorded (null: none could be read then; undefined: an older tool's metadata). */
+  releaseDigests?: string[] | null;
+  /** Why "up to date" may be wrong (a mirror that did not answer). */
+  warnings?: string[];
 }
 
 /**
@@ -33,7 +37,7 @@ export async function checkUpToDate(plan: BuildPlan, buildKey: string): Promise<
     if (md5 !== entry.container_md5) return { upToDate: false, reason: `${image.fileName} differs from the metadata (md5)` };
     images.push({ mount_point: image.mountPoint, file, size, md5, raw_size: entry.raw_size, raw_md5: entry.raw_md5 });
   }
-  return { upToDate: true, reason: 'images match the metadata of a build with the same spec', images };
+  return { upToDate: true, reason: 'images match the metadata of a build with the same spec', images, releaseDigests: meta.fuel_image?.release_digests };
 }
 
 async function md5Of(file: string): Promise<string> {

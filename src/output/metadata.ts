@@ -34,6 +34,8 @@ export const Metadata = z.object({
   fuel_image: z
     .object({
       build_key: z.string().optional(),
+      /** sha256 of each repo's Release file when the build began: the up-to-date check compares them. */
+      release_digests: z.array(z.string()).nullable().optional(),
       mount_points: z.record(z.string(), z.string()).optional(),
     })
     .passthrough()
@@ -61,6 +63,8 @@ export interface BuildInfo {
   builtAt: string;
   /** The image cache's entries this build used or stored, by mount point; absent with --no-cache. */
   cache?: Record<string, { key: string; hit: boolean }>;
+  /** Each repo's Release file digest at the build's start; absent when one could not be read. */
+  releaseDigests?: string[];
 }
 
 /**
@@ -96,6 +100,7 @@ export function renderMetadata(plan: BuildPlan, facts: TargetFacts, images: Pack
       version: build.version,
       helper_image: build.helperImage,
       build_key: build.buildKey,
+      release_digests: build.releaseDigests ?? null,
       built_at: build.builtAt,
       duration_seconds: build.durationSeconds,
       mount_points: Object.fromEntries(images.map((p) => [p.image.fileName, p.image.mountPoint])),

@@ -13,7 +13,8 @@ import type { RetryOptions } from '../helper/retry-policy.js';
 import { removeDeadHelpers } from '../helper/sweep-helpers.js';
 import type { Spec } from '../input/schema.js';
 import { checkOutputDirectory } from '../output/check-output.js';
-import { checkUpToDate } from '../output/check-up-to-date.js';
+import { checkUpToDate, type UpToDate } from '../output/check-up-to-date.js';
+import { compareReleaseDigests, fetchReleaseDigests } from '../output/fetch-release-digests.js';
 import { lockOutput } from '../output/lock-output.js';
 import type { ImageResult } from '../output/metadata.js';
 import { removeStaleStaging } from '../output/staging.js';
@@ -79,10 +80,11 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
     const helper = options.helperImage ? `image:${options.helperImage}` : `context:${await helperContextHash('helper', options.baseImage)}`;
     const buildKey = await computeBuildKey(secret, { ...options, helper });
     if (!options.force) {
-      const current = await checkUpToDate(plan, buildKey);
+      const byFiles = await checkUpToDate(plan, buildKey);
+      const current = byFiles.upToDate ? await checkReleases(byFiles, spec, logger, signal) : byFiles;
       if (current.upToDate) {
         logger.info({ output: spec.output }, `up to date, nothing to do: ${current.reason} (--force rebuilds)`);
-        return { outcome: 'up-to-date', output: spec.output, metadata: `${spec.output}/${plan.metadataName}`, images: current.images!, duration_seconds: seconds() };
+        return { outcome: 'up-to-date', output: spec.output, metadata: `${spec.output}/${plan.metadataName}`, images: current.images!, duration_seconds: seconds(), warnings: current.warnings };
       }
       logger.info({ reason: current.reason }, `building: ${current.reason}`);
     }
@@ -131,6 +133,31 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   } finally {
     await lock.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the output lock (it goes stale by itself)'));
   }
+}
+
+/**
+ * An output up to date by its spec is stale once a repo's Release file
+ * changed (a mirror update). A mirror that does not answer leaves it up to
+ * date, with a warning: an air-gapped master offline keeps its images.
+ */
+async function checkReleases(current: UpToDate, spec: Spec, logger: Logger, signal: AbortSignal): Promise<UpToDate> {
+  if (current.releaseDigests === undefined) return current;
+  const now = await fetchReleaseDigests(spec, signal);
+  const compared = compareReleaseDigests(current.releaseDigests, now);
+  if (compared === 'changed') {
+    const changed = spec.repos.filter((_, i) => now[i] !== 'missing' && now[i] !== current.releaseDigests?.[i]).map((r) => r.name);
+    return { upToDate: false, reason: `the Release file of ${changed.map((n) => `"${n}"`).join(', ')} changed since the last build (a mirror update)` };
+  }
+  if (compared === 'unknown') {
+    const unread = spec.repos.filter((_, i) => now[i] === 'missing').map((r) => `"${r.name}"`);
+    const warning =
+      unread.length > 0
+        ? `could not read the Release file of ${unread.join(', ')}: the output is kept as up to date without knowing whether the mirror changed`
+        : 'the last build could not read every Release file: the output is kept as up to date without knowing whether a mirror changed';
+    logger.warn({ step: 'check-releases', repos: unread }, warning);
+    return { ...current, warnings: [warning] };
+  }
+  return current;
 }
 
 /** The cache's volume (made once, labelled as ours) and what its keys cover besides the spec. */

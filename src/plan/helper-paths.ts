@@ -7,6 +7,12 @@ export const HELPER = {
   target: '/target',
   parts: '/parts',
   work: '/work',
+  /** A hard-linked copy of the finished tree, taken before the split, for the tree cache. */
+  keptTree: '/kept-tree',
+  /** dpkg's status right after the bootstrap, kept with a cached tree. */
+  bootstrapStatus: '/work/bootstrap-status',
+  /** Inside the target: a dpkg admin directory holding that status, for a delta install's simulation. */
+  bootstrapAdmin: '/.fuel-image-bootstrap',
   /** Same path in helper and target, so LD_PRELOAD resolves on both sides of chroot. */
   eatmydataDir: '/.fuel-image',
   eatmydata: '/.fuel-image/libeatmydata.so',

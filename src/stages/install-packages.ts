@@ -1,3 +1,4 @@
+import { deltaAgrees } from '../apt/delta-agrees.js';
 import { classifyInstallFailure } from '../apt/failures.js';
 import { buildAptConf, POLICY_RC_D } from '../apt/target-files.js';
 import { FuelImageError } from '../errors.js';
@@ -15,6 +16,34 @@ import type { StageContext } from './stage-context.js';
  * build relies on is chosen from the target's own apt version.
  */
 export async function installPackages(context: StageContext, init: InitSystem): Promise<void> {
+  const update = await prepareInstall(context, init);
+  await downloadAndInstall(context, update);
+  await context.session.run('finish-install', ['bash', helperScript('finish-install.sh'), HELPER.target, init, 'all'], { env: 'target', verbose: true });
+  await setRootPassword(context);
+}
+
+/**
+ * The package list's missing part installed on a cached tree that holds the
+ * rest (the root password is already in it: the tree's key covers it), when
+ * apt's simulation says the result equals an install from the bootstrap.
+ * Else nothing is installed and `applied` is false: the caller starts over.
+ */
+export async function installDelta(context: StageContext, init: InitSystem): Promise<{ applied: boolean; reason: string; extra: string[] }> {
+  const { session, plan } = context;
+  const update = await prepareInstall(context, init);
+  const simulated = await session.run('simulate-install', ['bash', helperScript('simulate-install.sh'), HELPER.target, HELPER.bootstrapAdmin, ...plan.packages], { env: 'target' });
+  const verdict = deltaAgrees(simulated.stdout);
+  session.logger.info({ step: 'simulate-install', agrees: verdict.agrees, extra: verdict.extra }, verdict.reason);
+  const { reason, extra } = verdict;
+  if (!verdict.agrees) return { applied: false, reason, extra };
+  await downloadAndInstall(context, update);
+  // An initramfs only if a package asked for one (the cached tree has its own).
+  await session.run('finish-install', ['bash', helperScript('finish-install.sh'), HELPER.target, init, 'requested'], { env: 'target', verbose: true });
+  return { applied: true, reason, extra };
+}
+
+/** /proc and /sys, deferred initramfs, the build's apt files, and fresh indexes; returns the update to repeat before a retried download. */
+async function prepareInstall(context: StageContext, init: InitSystem): Promise<() => Promise<void>> {
   const { session, plan, trust } = context;
   const prepared = await session.run('prepare-target', ['bash', helperScript('prepare-target.sh'), HELPER.target, trust.aptKeyringPath ?? '', init], { env: 'target' });
   const aptVersion = /^apt (\S+)$/m.exec(prepared.stdout)?.[1];
@@ -33,6 +62,11 @@ export async function installPackages(context: StageContext, init: InitSystem): 
   const repos: RepoState = { trusted: new Set() };
   const update = () => refreshIndexes(context, repos, apt);
   await session.retry('apt-update', update);
+  return update;
+}
+
+async function downloadAndInstall(context: StageContext, update: () => Promise<void>): Promise<void> {
+  const { session, plan } = context;
   await session.runNetwork('download-packages', ['apt-get', 'install', '--download-only', '-y', ...plan.packages], {
     inTarget: true,
     timeoutSeconds: ATTEMPT_TIMEOUT_SECONDS.download,
@@ -43,8 +77,6 @@ export async function installPackages(context: StageContext, init: InitSystem): 
     classify: classifyInstallFailure,
   });
   await session.chroot('install-packages', ['apt-get', 'install', '--no-download', '-y', ...plan.packages], { verbose: true, classify: classifyInstallFailure });
-  await session.run('finish-install', ['bash', helperScript('finish-install.sh'), HELPER.target, init], { env: 'target', verbose: true });
-  await setRootPassword(context);
 }
 
 async function setRootPassword({ session, plan }: StageContext): Promise<void> {

@@ -26,13 +26,20 @@ export async function cleanTarget({ session }: StageContext, facts: TargetFacts,
 }
 
 /**
- * Cuts the nested mount points out of the tree (one exec), then makes every
- * image in one exec each (size, mke2fs -d, shrink, check, compress, hash),
- * side by side: the images share nothing once the tree is split.
+ * Cuts the nested mount points out of the tree (one exec), then makes each
+ * image asked for (all of the plan's by default; the image cache may hold the
+ * others) in one exec each (size, mke2fs -d, shrink, check, compress, hash),
+ * side by side: the images share nothing once the tree is split. Without
+ * `split`, the parts are in place already (restored from the tree cache).
  */
-export async function makeImages(context: StageContext, facts: TargetFacts): Promise<PackedImage[]> {
+export async function makeImages(
+  context: StageContext,
+  facts: TargetFacts,
+  images: readonly ImagePlan[] = context.plan.images,
+  options: { split: boolean } = { split: true },
+): Promise<PackedImage[]> {
   const { session, plan } = context;
-  if (plan.extraction.length > 0)
+  if (options.split && plan.extraction.length > 0)
     await session.run('split-tree', ['bash', helperScript('split-tree.sh'), HELPER.target, HELPER.parts, ...plan.extraction.map((image) => `${image.index}:${image.mountPoint}`)], {
       classify: (result) =>
         result.exitCode === 3 ? new FuelImageError('STEP_FAILED', result.outputTail.trim().split('\n').at(-1)!.replace(/^fuel-image: /, '')) : undefined,
@@ -40,7 +47,7 @@ export async function makeImages(context: StageContext, facts: TargetFacts): Pro
   // Whose e2fsprogs will read the images: the node agent's (default) or the target's.
   const reader = readerOf(plan.featureSet, targetE2fsprogs(plan.spec.codename, facts));
   const whose = plan.featureSet === 'target' ? "the target's own" : "the node agent's";
-  return Promise.all(plan.images.map((image) => makeImage(context, image, reader, whose)));
+  return Promise.all(images.map((image) => makeImage(context, image, reader, whose)));
 }
 
 /** The target's own e2fsprogs: installed, else the table's, else the oldest the table knows. */

@@ -12,14 +12,20 @@ import { execa } from 'execa';
 export interface TestPackage {
   name: string;
   version: string;
+  /** More files it installs: path (relative to /) -> content. */
+  files?: Record<string, string>;
 }
 
-/** Builds name_version_all.deb holding /usr/share/doc/<name>/version (the version as text). */
+/** Builds name_version_all.deb holding /usr/share/doc/<name>/version (the version as text) and `files`. */
 export async function makeDeb(work: string, pkg: TestPackage): Promise<string> {
   const root = path.join(work, `${pkg.name}-${pkg.version}`);
   await mkdir(path.join(root, 'DEBIAN'), { recursive: true });
   await mkdir(path.join(root, 'usr/share/doc', pkg.name), { recursive: true });
   await writeFile(path.join(root, 'usr/share/doc', pkg.name, 'version'), `${pkg.version}\n`);
+  for (const [file, content] of Object.entries(pkg.files ?? {})) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), content);
+  }
   await writeFile(
     path.join(root, 'DEBIAN/control'),
     `Package: ${pkg.name}\nVersion: ${pkg.version}\nArchitecture: all\nMaintainer: fuel-image tests <tests@example.invalid>\nDescription: fuel-image test package\n`,

@@ -1,5 +1,7 @@
+import type { TreeKeyInputs } from '../../src/cache/cache-keys.js';
 import { fillExampleSpec, readExampleTemplate } from '../../src/input/example-spec.js';
 import { findDebianMirror } from '../../src/input/host-mirror.js';
+import { Spec } from '../../src/input/schema.js';
 
 let hostMirror: string | undefined;
 
@@ -45,4 +47,19 @@ export function lightSpec(output: string, name = 'env_9_debian_12_amd64', packag
     },
     packages,
   });
+}
+
+/** A cache key's inputs for unitSpec(specOverrides), with `extra` replacing any of the rest. */
+export function treeKeyInputs(specOverrides: Record<string, unknown> = {}, extra: Partial<TreeKeyInputs> = {}): TreeKeyInputs {
+  return {
+    spec: Spec.parse(unitSpec(specOverrides)),
+    helper: 'context:abc',
+    baseImage: 'fuel-image-base:trixie',
+    checkGpg: true,
+    allowUnsigned: false,
+    checkValidUntil: true,
+    keyring: Buffer.alloc(0),
+    releaseDigests: ['1111 InRelease'],
+    ...extra,
+  };
 }

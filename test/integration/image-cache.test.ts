@@ -4,9 +4,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import YAML from 'yaml';
 import { writeRepo } from '../helpers/apt-repo.js';
-import { helperContainers, runCli } from '../helpers/engine.js';
+import { containersCreatedSince, helperContainers, runCli } from '../helpers/engine.js';
 import { serveDirectory, type RunningServer } from '../helpers/http-servers.js';
-import { gunzipTo } from '../helpers/image-tools.js';
+import { features, gunzipTo } from '../helpers/image-tools.js';
 import { logHas, startCli, waitFor } from '../helpers/processes.js';
 import { lightSpec } from '../helpers/specs.js';
 import { useWorkDir } from '../helpers/temp-dir.js';
@@ -21,23 +21,27 @@ import { diffTrees, extractImage, fingerprintTree } from '../helpers/tree-diff.j
  * (package.json) so that no other test sees a cache; these turn it on.
  */
 const CACHE_ON = { FUEL_IMAGE_NO_CACHE: '' };
+/** The test spec's packages and one more. */
+const PLUS_ONE = ['ifupdown', 'fuel-test-pkg', 'less'];
 
 describe('the image cache', () => {
   const workDir = useWorkDir('cache');
   let repo: RunningServer;
+  let repoClosed = false;
   let repoDir: string;
   const built: Record<string, { out: string; result: Record<string, any>; metadata: Record<string, any> }> = {};
 
   before(async () => {
     repoDir = path.join(workDir(), 'www');
-    await writeRepo(path.join(repoDir, 'flat'), [{ name: 'fuel-test-pkg', version: '1.0' }], { flat: true, suite: './', origin: 'fuel-image tests' });
+    // A file in /boot, so that the remade /boot image has something to compare (the light spec has no kernel).
+    await writeRepo(path.join(repoDir, 'flat'), [{ name: 'fuel-test-pkg', version: '1.0', files: { 'boot/fuel-test-pkg.cfg': 'menu\n' } }], { flat: true, suite: './', origin: 'fuel-image tests' });
     repo = await serveDirectory(repoDir);
     const pruned = await cache(['prune', '--all']);
     assert.equal(pruned.exitCode, 0, pruned.stderr.slice(-2000));
   });
 
   after(async () => {
-    await repo?.close();
+    if (!repoClosed) await repo?.close();
     await cache(['prune', '--all']);
   });
 
@@ -93,7 +97,10 @@ describe('the image cache', () => {
     assert.deepEqual(a.metadata.fuel_image.cache, b.metadata.fuel_image.cache, 'the same keys for the same content under other names');
     const listed = await cache(['ls']);
     assert.equal(listed.exitCode, 0, listed.stderr.slice(-2000));
-    assert.deepEqual(listed.result.entries.map((e: { mount_point: string }) => e.mount_point).sort(), ['/', '/boot'], 'one entry per image, not one per build');
+    const images = listed.result.entries.filter((e: { kind: string }) => e.kind === 'image');
+    assert.deepEqual(images.map((e: { mount_point: string }) => e.mount_point).sort(), ['/', '/boot'], 'one entry per image, not one per build');
+    const trees = listed.result.entries.filter((e: { kind: string }) => e.kind === 'tree');
+    assert.deepEqual(trees.map((e: { packages: string[] }) => e.packages), [['ifupdown', 'fuel-test-pkg']], 'one installed tree');
     assert.deepEqual(await helperContainers(), []);
   });
 
@@ -116,18 +123,68 @@ describe('the image cache', () => {
     assert.equal(verify.exitCode, 0, verify.stderr.slice(-3000));
   });
 
-  it('--no-cache neither reads nor writes it, and builds the same tree from scratch', async (t) => {
+  it('a changed /boot format remakes /boot alone, from the cached tree', async (t) => {
+    const first = built.env_3_debian_12_amd64!;
+    const name = 'env_5_debian_12_amd64';
+    const images = (spec(name) as Record<string, any>).image_data as Record<string, Record<string, unknown>>;
+    const run = await build(name, [], CACHE_ON, { image_data: { ...images, '/boot': { ...images['/boot'], format: 'ext4' } } });
+    t.diagnostic(`/boot format changed: ${run.result.duration_seconds} s`);
+    assert.match(run.log, /image cache: 1 of 2 image\(s\) cached; the installed tree is cached/);
+    assert.ok(!run.log.includes('"step":"bootstrap-download"') && !run.log.includes('"step":"install-packages"'), 'no bootstrap, no install');
+    assert.deepEqual(Object.keys(run.result.stages), ['helper-image', 'helper-start', 'bootstrap', 'cache', 'filesystems', 'stream-out', 'publish']);
+    const [root, boot] = run.result.images as Array<{ md5: string; file: string }>;
+    assert.equal(root!.md5, first.result.images[0].md5, 'the root image is the cached one');
+    assert.deepEqual(run.metadata.fuel_image.cache['/'].hit, true);
+    assert.deepEqual(run.metadata.fuel_image.cache['/boot'].hit, false);
+    assert.deepEqual(run.metadata.fuel_image.installed_packages, first.metadata.fuel_image.installed_packages);
+    // The remade /boot: ext4 now, holding what the ext2 one held (the kernel's files from the same tree).
+    const rawBoot = path.join(workDir(), `${name}-boot.img`);
+    await gunzipTo(boot!.file, rawBoot);
+    assert.ok((await features(rawBoot)).includes('extent'), 'ext4');
+    const before = path.join(workDir(), 'env_3-boot.img');
+    await gunzipTo(path.join(first.out, 'env_3_debian_12_amd64-boot.img.gz'), before);
+    const trees = [];
+    for (const raw of [before, rawBoot]) {
+      const dir = `${raw}.tree`;
+      await mkdir(dir);
+      await extractImage(raw, dir);
+      trees.push(await fingerprintTree(dir, (rel) => rel.startsWith('/lost+found'), { owners: true }));
+    }
+    assert.ok([...trees[0]!.keys()].some((rel) => rel.endsWith('fuel-test-pkg.cfg')), `/boot holds ${[...trees[0]!.keys()].join(' ')}`);
+    assert.deepEqual(diffTrees(trees[0]!, trees[1]!), []);
+    const verify = await runCli(['verify', run.out, '--progress=json']);
+    assert.equal(verify.exitCode, 0, verify.stderr.slice(-3000));
+  });
+
+  it('one package added: a delta install on the cached tree, after apt agrees', async (t) => {
+    const first = built.env_3_debian_12_amd64!;
+    const run = await build('env_6_debian_12_amd64', [], CACHE_ON, { packages: PLUS_ONE });
+    t.diagnostic(`one package added: ${run.result.duration_seconds} s`);
+    assert.match(run.log, /image cache: 0 of 2 image\(s\) cached; a cached tree lacks only less/);
+    assert.match(run.log, /"step":"simulate-install","agrees":true/);
+    assert.ok(!run.log.includes('"step":"bootstrap-download"'), 'no bootstrap');
+    assert.deepEqual(Object.keys(run.result.stages), ['helper-image', 'helper-start', 'bootstrap', 'cache', 'install', 'clean', 'filesystems', 'stream-out', 'publish']);
+    const installed = run.metadata.fuel_image.installed_packages as Record<string, string>;
+    assert.ok(installed.less, 'less is installed');
+    for (const [name, version] of Object.entries(first.metadata.fuel_image.installed_packages as Record<string, string>)) assert.equal(installed[name], version, name);
+    // Its tree is cached in turn: the same list again is an exact hit.
+    assert.match(await cacheDecision('plus-one-again', { packages: PLUS_ONE }), /2 of 2 image\(s\) cached/);
+  });
+
+  it('--no-cache neither reads nor writes it, and builds the same tree from scratch as the delta install', async (t) => {
     const before = (await cache(['ls'])).result.entries;
-    const run = await build('env_4_debian_12_amd64', ['--no-cache']);
+    const run = await build('env_4_debian_12_amd64', ['--no-cache'], undefined, { packages: PLUS_ONE });
     t.diagnostic(`cold, alone, --no-cache: ${run.result.duration_seconds} s`);
     assert.ok(run.log.includes('"step":"bootstrap-download"'), 'bootstrapped');
-    assert.ok(!/"step":"(cache|cache-get|cache-put|release-digests)"/.test(run.log), 'no cache step');
+    assert.ok(!/"step":"(cache|cache-get|cache-put|cache-restore)"/.test(run.log), 'no cache step');
     assert.equal(run.metadata.fuel_image.cache, null);
+    // Not the cache's: the up-to-date check compares them with the mirrors' later state.
+    assert.equal(run.metadata.fuel_image.release_digests.length, 2);
     assert.deepEqual((await cache(['ls'])).result.entries, before, 'the same entries, none used since');
-    assert.deepEqual(run.metadata.fuel_image.installed_packages, built.env_3_debian_12_amd64!.metadata.fuel_image.installed_packages);
-    // File lists, owners, modes and contents of the cached root image and this one.
+    assert.deepEqual(run.metadata.fuel_image.installed_packages, built.env_6_debian_12_amd64!.metadata.fuel_image.installed_packages);
+    // File lists, owners, modes and contents of the delta-installed root image and this one.
     const trees = [];
-    for (const name of ['env_3_debian_12_amd64', 'env_4_debian_12_amd64']) {
+    for (const name of ['env_6_debian_12_amd64', 'env_4_debian_12_amd64']) {
       const raw = path.join(workDir(), `${name}.img`);
       await gunzipTo(path.join(workDir(), name, `${name}.img.gz`), raw);
       const dir = path.join(workDir(), `${name}.tree`);
@@ -144,8 +201,11 @@ describe('the image cache', () => {
   });
 
   it('misses for a changed package list, root password or Release file', async () => {
+    const again = await runCli([JSON.stringify(spec('env_3_debian_12_amd64')), '--allow-unsigned'], { env: CACHE_ON });
+    assert.equal(again.result.outcome, 'up-to-date', 'nothing changed yet: the output is up to date, Release files included');
+    assert.equal(again.result.warnings, undefined);
     assert.match(await cacheDecision('same', {}), /2 of 2 image\(s\) cached/, 'the unchanged spec hits');
-    assert.match(await cacheDecision('packages', { packages: ['ifupdown', 'fuel-test-pkg', 'less'] }), /0 of 2 image\(s\) cached/);
+    assert.match(await cacheDecision('packages', { packages: ['ifupdown', 'fuel-test-pkg', 'bzip2'] }), /0 of 2 image\(s\) cached/);
     assert.match(await cacheDecision('password', { root_password: 'another' }), /0 of 2 image\(s\) cached/);
     // The local repo re-published with a new version: its Release file changes.
     await writeRepo(path.join(repoDir, 'flat'), [{ name: 'fuel-test-pkg', version: '1.1' }], { flat: true, suite: './', origin: 'fuel-image tests' });
@@ -153,15 +213,44 @@ describe('the image cache', () => {
     assert.deepEqual(await helperContainers(), []);
   });
 
+  it('an up-to-date output is rebuilt once a repo\u2019s Release file changed, and kept (with a warning) when the mirror does not answer', async () => {
+    // env_3 was built before the local repo was re-published (previous test).
+    const name = 'env_3_debian_12_amd64';
+    const log = path.join(workDir(), 'stale.log');
+    const child = startCli([JSON.stringify(spec(name)), '--allow-unsigned', '--log-file', log], CACHE_ON);
+    const decided = logHas(log, (l) => typeof l.msg === 'string' && /^(building|up to date)/.test(l.msg));
+    try {
+      await waitFor('the up-to-date decision', decided, 60_000);
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+    }
+    const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
+    assert.match(lines.find((l) => /^(building|up to date)/.test(l.msg))!.msg, /^building: the Release file of "local-flat" changed since the last build/);
+
+    // The same spec, the same files, the mirror gone: up to date, with a warning and no helper.
+    await repo.close();
+    repoClosed = true;
+    const since = Math.floor(Date.now() / 1000) - 1;
+    // env_3 again: the stopped rebuild above left its files as they were.
+    const kept = await runCli([JSON.stringify(spec(name)), '--allow-unsigned'], { env: CACHE_ON });
+    assert.equal(kept.exitCode, 0, kept.stderr.slice(-2000));
+    assert.equal(kept.result.outcome, 'up-to-date');
+    assert.deepEqual(kept.result.warnings.length, 1);
+    assert.match(kept.result.warnings[0], /could not read the Release file of "local-flat": the output is kept as up to date/);
+    assert.deepEqual(await containersCreatedSince(since, kept.pid), [], 'no helper for an up-to-date check');
+  });
+
   it('cache prune keeps it within --cache-max, least recently used first; prune --all empties it', async () => {
     const listed = (await cache(['ls'])).result;
-    assert.equal(listed.entries.length, 2);
+    // The images of both /boot formats and of the list with one more package, and both trees.
+    assert.deepEqual(listed.entries.map((e: { kind: string }) => e.kind).sort(), ['image', 'image', 'image', 'image', 'image', 'tree', 'tree']);
     const largest = Math.max(...listed.entries.map((e: { bytes: number }) => e.bytes));
     const pruned = await cache(['prune', '--cache-max', String(largest)]);
     assert.equal(pruned.exitCode, 0, pruned.stderr.slice(-2000));
-    assert.equal(pruned.result.removed.length, 1);
+    assert.ok(pruned.result.removed.length >= 1);
     assert.ok(pruned.result.total_bytes <= largest);
-    assert.equal((await cache(['ls'])).result.entries.length, 1);
+    assert.equal((await cache(['ls'])).result.entries.length, listed.entries.length - pruned.result.removed.length);
     const all = await cache(['prune', '--all']);
     assert.equal(all.exitCode, 0);
     assert.deepEqual((await cache(['ls'])).result.entries, []);

@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeTreeKey, imageCacheKey, treeKeyText, type TreeKeyInputs } from '../../src/cache/cache-keys.js';
+import { computeTreeKey, imageCacheKey, treeKeyText } from '../../src/cache/cache-keys.js';
 import { parseEntries } from '../../src/cache/image-cache.js';
+import { parseListing } from '../../src/cache/list-entries.js';
+import { CacheEntry, TreeEntry } from '../../src/cache/schema.js';
 import { allCached, type CachePlan } from '../../src/cache/plan-cache.js';
 import { byteSize, DEFAULT_CACHE_MAX_BYTES } from '../../src/cli/parse-args.js';
 import { Spec } from '../../src/input/schema.js';
 import { planBuild } from '../../src/plan/plan-build.js';
-import { unitSpec } from '../helpers/specs.js';
+import { treeKeyInputs, unitSpec } from '../helpers/specs.js';
 
 const SECRET = Buffer.alloc(32, 7);
 
-function inputs(specOverrides: Record<string, unknown> = {}, extra: Partial<TreeKeyInputs> = {}): TreeKeyInputs {
-  return {
-    spec: Spec.parse(unitSpec(specOverrides)),
-    helper: 'context:abc',
-    baseImage: 'fuel-image-base:trixie',
-    checkGpg: true,
-    allowUnsigned: false,
-    checkValidUntil: true,
-    keyring: Buffer.alloc(0),
-    releaseDigests: ['1111 InRelease'],
-    ...extra,
-  };
-}
+const inputs = treeKeyInputs;
 
 describe('cache keys', () => {
   it('the tree key ignores what never reaches the tree: output, image file names and formats, proxies', () => {
@@ -91,18 +81,35 @@ describe('cache entries', () => {
   it('reads what cache.sh prints, and skips an entry that does not parse', () => {
     const k1 = '1'.repeat(64);
     const k2 = '2'.repeat(64);
-    const found = parseEntries(`### ${k1} 1234 1795000000\n${JSON.stringify(entry)}\n\n### ${k2}\n{"mountPoint": "/"}\n`);
+    const found = parseEntries(`### ${k1} 1234 1795000000\n${JSON.stringify(entry)}\n\n### ${k2}\n{"mountPoint": "/"}\n`, CacheEntry);
     assert.deepEqual([...found.keys()], [k1]);
     assert.equal(found.get(k1)!.containerMd5, 'a'.repeat(32));
   });
 
+  it('lists images and trees, each read with its own schema', () => {
+    const tree: TreeEntry = { codename: 'bookworm', baseKey: 'b'.repeat(64), packages: ['ifupdown'], io: 'eatmydata', createdAt: entry.createdAt, facts: entry.facts, warnings: [] };
+    const [k1, k2, k3] = ['1', '2', '3'].map((c) => c.repeat(64));
+    const listed = parseListing(
+      `### ${k1} 1000 1795000000 trees\n${JSON.stringify(tree)}\n### ${k2} 10 1794000000 images\n${JSON.stringify(entry)}\n### ${k3} 5 1 trees\n${JSON.stringify(entry)}\n`,
+    );
+    assert.deepEqual(
+      listed.map((e) => [e.kind, e.key, e.bytes, e.mount_point, e.packages]),
+      [
+        ['tree', k1, 1000, undefined, ['ifupdown']],
+        ['image', k2, 10, '/', undefined],
+      ],
+      'an image entry filed under trees does not parse as a tree',
+    );
+    assert.equal(listed[0]!.last_used, new Date(1795000000 * 1000).toISOString());
+  });
+
   it('a build uses the cache only when every image is there', () => {
     const plan = planBuild(Spec.parse(unitSpec()));
-    const parsed = parseEntries(`### ${'1'.repeat(64)}\n${JSON.stringify(entry)}\n`).get('1'.repeat(64))!;
-    const some: CachePlan = { treeKey: 't', images: plan.images.map((image, i) => ({ image, key: String(i), entry: i === 0 ? parsed : undefined })) };
+    const parsed = parseEntries(`### ${'1'.repeat(64)}\n${JSON.stringify(entry)}\n`, CacheEntry).get('1'.repeat(64))!;
+    const some: CachePlan = { treeKey: 't', baseKey: 'b', images: plan.images.map((image, i) => ({ image, key: String(i), entry: i === 0 ? parsed : undefined })) };
     assert.equal(allCached(some), undefined);
     assert.equal(allCached(undefined), undefined);
-    const every: CachePlan = { treeKey: 't', images: plan.images.map((image, i) => ({ image, key: String(i), entry: parsed })) };
+    const every: CachePlan = { treeKey: 't', baseKey: 'b', images: plan.images.map((image, i) => ({ image, key: String(i), entry: parsed })) };
     assert.equal(allCached(every)!.length, plan.images.length);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,6 +74,62 @@ describe('clean-target.sh: nothing of the build stays in the tree', () => {
       assert.deepEqual(left, ['etc/apt/apt.conf.d/01autoremove', 'var/log/dpkg.log']);
     } finally {
       await rm(t, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cache.sh: entries of both kinds on the cache volume', () => {
+  const key = (c: string) => c.repeat(64);
+  async function cacheSh(root: string, args: string[], stdin = '') {
+    const child = execFile('bash', [path.join(SCRIPTS, 'cache.sh'), ...args], { env: { PATH: process.env.PATH, CACHE_DIR: root } });
+    child.stdin!.end(stdin);
+    let stdout = '';
+    child.stdout!.on('data', (chunk: string) => (stdout += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, stdout };
+  }
+
+  it('stores a tree and restores it with owners, modes and links; lists and evicts across kinds, least recently used first', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-cache-'));
+    try {
+      const tree = path.join(dir, 'tree');
+      await mkdir(path.join(tree, 'etc'), { recursive: true });
+      await writeFile(path.join(tree, 'etc', 'hostname'), 'localhost\n');
+      await run('chown', ['1234:5678', path.join(tree, 'etc', 'hostname')]);
+      await run('chmod', ['4751', path.join(tree, 'etc', 'hostname')]);
+      await run('ln', ['-s', 'etc/hostname', path.join(tree, 'link')]);
+      const root = path.join(dir, 'volume');
+      assert.equal((await cacheSh(root, ['put', 'trees', key('a'), tree], '{"codename":"bookworm"}')).stdout, 'stored\n');
+      assert.equal((await cacheSh(root, ['put', 'trees', key('a'), tree], '{}')).stdout, 'present\n', 'a second put keeps the first');
+      const restored = path.join(dir, 'restored');
+      assert.equal((await cacheSh(root, ['restore', key('a'), restored])).code, 0);
+      const { stdout: stat } = await run('stat', ['-c', '%u:%g %a', path.join(restored, 'etc', 'hostname')]);
+      assert.equal(stat.trim(), '1234:5678 4751');
+      assert.equal(await readFile(path.join(restored, 'link'), 'utf8'), 'localhost\n');
+      assert.equal((await cacheSh(root, ['restore', key('b'), restored])).code, 3, 'no such tree');
+      // One mount point's subtree alone, into its part directory; one the tree lacks is an empty directory.
+      const parts = path.join(dir, 'parts');
+      assert.equal((await cacheSh(root, ['restore-parts', key('a'), parts, '1:/etc', '2:/srv'])).code, 0);
+      assert.equal(await readFile(path.join(parts, '1', 'hostname'), 'utf8'), 'localhost\n');
+      assert.deepEqual(await readdir(path.join(parts, '2')), []);
+      assert.deepEqual((await readdir(parts)).sort(), ['1', '2'], 'nothing else unpacked');
+      assert.equal((await cacheSh(root, ['restore-parts', key('a'), path.join(dir, 'parts2'), '1:/link'])).code, 3, 'a symlinked mount point is refused');
+
+      const image = path.join(dir, 'root.img.gz');
+      await writeFile(image, Buffer.alloc(4096, 1));
+      assert.equal((await cacheSh(root, ['put', 'images', key('c'), image], '{"mountPoint":"/"}')).stdout, 'stored\n');
+      assert.equal((await cacheSh(root, ['get', 'trees', key('a'), key('c')])).stdout, `### ${key('a')}\n{"codename":"bookworm"}\n`, 'get reads one kind');
+      // The tree used last: it stays, the image goes.
+      await run('touch', ['-d', '2020-01-01', path.join(root, 'images', key('c'), 'used')]);
+      const listed = (await cacheSh(root, ['ls'])).stdout;
+      assert.match(listed, new RegExp(`^### ${key('a')} \\d+ \\d+ trees\\n\\{"codename":"bookworm"\\}\\n### ${key('c')} \\d+ 1577836800 images\\n`));
+      const treeBytes = Number(new RegExp(`### ${key('a')} (\\d+)`).exec(listed)![1]);
+      const evicted = (await cacheSh(root, ['evict', String(treeBytes)])).stdout;
+      assert.match(evicted, new RegExp(`^evicted ${key('c')} \\d+\\ntotal ${treeBytes}\\n$`));
+      assert.equal((await cacheSh(root, ['prune-all'])).code, 0);
+      assert.equal((await cacheSh(root, ['ls'])).stdout, '');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -11,7 +11,7 @@ import { planBuild, type BuildPlan } from '../../src/plan/plan-build.js';
 import { aptFeatures } from '../../src/release/apt-features.js';
 import { bootstrapRootfs } from '../../src/stages/bootstrap-rootfs.js';
 import { inspectTarget, parseTargetReport, type TargetFacts } from '../../src/stages/inspect-target.js';
-import { installPackages } from '../../src/stages/install-packages.js';
+import { installDelta, installPackages } from '../../src/stages/install-packages.js';
 import { cleanTarget, makeImages } from '../../src/stages/make-images.js';
 import { prepareKeyring } from '../../src/stages/prepare-keyring.js';
 import { probeRelease, type ReleaseProbe } from '../../src/stages/probe-release.js';
@@ -378,8 +378,27 @@ describe('installPackages', () => {
     assert.deepEqual(prepare.argv, ['bash', helperScript('prepare-target.sh'), '/target', '', 'systemd']);
     assert.equal(prepare.env, 'target', 'eatmydata is checked with the target environment');
     const finish = only(fake.commands('finish-install'), 'finish-install');
-    assert.deepEqual(finish.argv, ['bash', helperScript('finish-install.sh'), '/target', 'systemd']);
+    assert.deepEqual(finish.argv, ['bash', helperScript('finish-install.sh'), '/target', 'systemd', 'all']);
     assert.equal(finish.env, 'target');
+  });
+
+  it('a delta install: simulates first, then installs the list on the cached tree; an initramfs only if asked; the password is already there', async () => {
+    const agreeing = 'base libc6 2.36-9\nA ifupdown 0.8.41\nA less 590-2\nnow libc6 2.36-9\nnow ifupdown 0.8.41\nB less 590-2\n';
+    const fake = targetFake().on('simulate-install', { stdout: agreeing });
+    const delta = await installDelta(context(fake, plan({ packages: ['ifupdown', 'less'], root_password: 'r00t' })), 'systemd');
+    assert.deepEqual(delta, { applied: true, reason: 'the delta installs 1 package(s), as an install from the bootstrap would', extra: ['less'] });
+    assert.deepEqual(only(fake.commands('simulate-install'), 'simulate').argv, ['bash', helperScript('simulate-install.sh'), '/target', '/.fuel-image-bootstrap', 'ifupdown', 'less']);
+    const names = steps(fake.calls);
+    assert.ok(names.indexOf('run:simulate-install') < names.indexOf('runNetwork:download-packages'), 'nothing downloaded before apt agrees');
+    assert.ok(names.includes('chroot:install-packages'));
+    assert.deepEqual(only(fake.commands('finish-install'), 'finish-install').argv, ['bash', helperScript('finish-install.sh'), '/target', 'systemd', 'requested']);
+    assert.equal(fake.commands('root-password').length, 0);
+
+    const other = targetFake().on('simulate-install', { stdout: agreeing.replace('A less 590-2', 'A less 600-1') });
+    const refused = await installDelta(context(other, plan({ packages: ['ifupdown', 'less'] })), 'systemd');
+    assert.equal(refused.applied, false);
+    assert.match(refused.reason, /less \(600-1 from scratch, 590-2 by the delta\)/);
+    assert.equal(other.commands('download-packages').length + other.commands('install-packages').length + other.commands('finish-install').length, 0);
   });
 
   it('downloads then installs exactly the requested packages, in the target', async () => {
@@ -472,7 +491,7 @@ describe('installPackages', () => {
     const fake = targetFake('1.0.1ubuntu2');
     await installPackages(context(fake, plan({ codename: 'trusty' })), 'upstart');
     assert.equal(only(fake.commands('prepare-target'), 'prepare-target').argv![4], 'upstart');
-    assert.deepEqual(only(fake.commands('finish-install'), 'finish-install').argv, ['bash', helperScript('finish-install.sh'), '/target', 'upstart']);
+    assert.deepEqual(only(fake.commands('finish-install'), 'finish-install').argv, ['bash', helperScript('finish-install.sh'), '/target', 'upstart', 'all']);
   });
 
   it('sets the root password through chpasswd stdin, never in an argv or the log', async () => {

@@ -12,7 +12,7 @@ rm -f "$t/etc/apt/sources.list" "$t"/etc/apt/sources.list.d/* \
       "$t"/etc/dpkg/dpkg.cfg.d/fuel-image*
 # Package caches and indexes: nothing a node needs, and stale by deploy time.
 find "$t/var/cache/apt" "$t/var/lib/apt/lists" -type f -delete 2>/dev/null || true
-rm -rf "$t/.fuel-image" "$t/debootstrap"
+rm -rf "$t/.fuel-image" "$t/debootstrap" "$t/.fuel-image-bootstrap" "$t/.fuel-image-initramfs-requested"
 # debootstrap's log (world-readable) quotes every URL wget fetched, the
 # mirror's credentials included; the build's own log has its output.
 rm -f "$t/var/log/bootstrap.log"

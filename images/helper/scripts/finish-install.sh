@@ -1,10 +1,16 @@
 #!/bin/bash
 # After the install: the real update-initramfs (and initctl) back, one
 # initramfs per installed kernel, and the target's /proc and /sys unmounted.
-#   finish-install.sh TARGET upstart|systemd
+# "requested" (a delta install on a cached tree, which has its initramfs):
+# only if a package asked the stub for one.
+#   finish-install.sh TARGET upstart|systemd all|requested
 set -euo pipefail
 t=${1:?target directory}
 init=${2:-systemd}
+when=${3:-all}
+requested=no
+if [ -e "$t/.fuel-image-initramfs-requested" ]; then requested=yes; fi
+rm -f "$t/.fuel-image-initramfs-requested"
 
 rm -f "$t/usr/sbin/update-initramfs"
 chroot "$t" dpkg-divert --local --rename --divert /usr/sbin/update-initramfs.fuel-image --remove /usr/sbin/update-initramfs >/dev/null
@@ -13,7 +19,9 @@ if [ "$init" = upstart ]; then
   chroot "$t" dpkg-divert --local --rename --divert /sbin/initctl.fuel-image --remove /sbin/initctl >/dev/null
 fi
 
-if [ -x "$t/usr/sbin/update-initramfs" ] && [ -d "$t/lib/modules" ]; then
+if [ "$when" = requested ] && [ "$requested" = no ]; then
+  echo "fuel-image: no package asked for a new initramfs: the cached tree's stays"
+elif [ -x "$t/usr/sbin/update-initramfs" ] && [ -d "$t/lib/modules" ]; then
   for dir in "$t"/lib/modules/*/; do
     [ -d "$dir" ] || continue
     version=$(basename "$dir")

@@ -20,6 +20,8 @@ chroot "$t" dpkg-divert --local --rename --divert /usr/sbin/update-initramfs.fue
 cat > "$t/usr/sbin/update-initramfs" <<'STUB'
 #!/bin/sh
 echo "fuel-image: update-initramfs $* deferred to the end of the install" >&2
+# Asked for: a delta install makes one only then (finish-install.sh requested).
+: > /.fuel-image-initramfs-requested
 exit 0
 STUB
 chmod 0755 "$t/usr/sbin/update-initramfs"

@@ -8,7 +8,7 @@ set -uo pipefail
 for base in "$@"; do
   digest=missing
   for name in InRelease Release; do
-    if sum=$(set -o pipefail; wget -q -O - "$base$name" | sha256sum); then
+    if sum=$(set -o pipefail; wget -q --tries=3 --timeout=30 -O - "$base$name" | sha256sum); then
       digest="${sum%% *} $name"
       break
     fi

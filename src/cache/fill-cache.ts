@@ -1,0 +1,64 @@
+import type { HelperSession } from '../helper/helper-session.js';
+import { HELPER } from '../plan/helper-paths.js';
+import type { BuildPlan } from '../plan/plan-build.js';
+import type { FastIo } from '../stages/bootstrap-rootfs.js';
+import type { TargetFacts } from '../stages/inspect-target.js';
+import type { PackedImage } from '../stages/make-images.js';
+import { evictEntries, storeImage } from './image-cache.js';
+import type { CachePlan } from './plan-cache.js';
+import type { CacheEntry, TreeEntry } from './schema.js';
+import { storeTree } from './tree-cache.js';
+
+/** A build's images with what the metadata needs of their tree. */
+export interface MadeImages {
+  /** In the plan's order. */
+  packed: PackedImage[];
+  facts: TargetFacts;
+  warnings: string[];
+  /** This build kept a hard-linked copy of its finished tree (HELPER.keptTree, with HELPER.bootstrapStatus) for the tree cache. */
+  treeKept: boolean;
+  /** How dpkg skipped its fsyncs in the tree. */
+  io: FastIo;
+}
+
+/**
+ * After publishing: stores the tree and the images this build made under
+ * their keys, then keeps the cache within its bound. The output is already
+ * in place, so a failure here (a full engine disk) is a warning, never a
+ * failed build.
+ */
+export async function fillCache(session: HelperSession, cachePlan: CachePlan, made: MadeImages, options: { maxBytes: number; plan: BuildPlan }): Promise<void> {
+  const { codename } = options.plan.spec;
+  const createdAt = new Date().toISOString();
+  try {
+    if (made.treeKept && !cachePlan.tree) {
+      const entry: TreeEntry = { codename, baseKey: cachePlan.baseKey, packages: options.plan.packages, io: made.io, createdAt, facts: made.facts, warnings: made.warnings };
+      const stored = await storeTree(session, cachePlan.treeKey, HELPER.keptTree, HELPER.bootstrapStatus, entry);
+      session.logger.info({ step: 'cache-put', tree: cachePlan.treeKey }, stored ? 'the installed tree: stored in the cache' : 'the installed tree: already in the cache');
+    }
+    for (const [index, item] of cachePlan.images.entries()) {
+      if (item.entry) continue;
+      const packed = made.packed[index]!;
+      const entry: CacheEntry = {
+        mountPoint: item.image.mountPoint,
+        format: item.image.format,
+        container: item.image.container,
+        containerSize: packed.containerSize,
+        containerMd5: packed.containerMd5,
+        rawSize: packed.rawSize,
+        rawMd5: packed.rawMd5,
+        createdAt,
+        codename,
+        facts: made.facts,
+        warnings: made.warnings,
+      };
+      const stored = await storeImage(session, item.key, packed, entry);
+      session.logger.info({ step: 'cache-put', mountPoint: item.image.mountPoint, key: item.key }, stored ? `${item.image.mountPoint}: stored in the image cache` : `${item.image.mountPoint}: already in the image cache`);
+    }
+    const { evicted, totalBytes } = await evictEntries(session, options.maxBytes);
+    if (evicted.length > 0) session.logger.info({ step: 'cache-evict', evicted, totalBytes }, `cache: ${evicted.length} least recently used entr${evicted.length === 1 ? 'y' : 'ies'} evicted to stay within ${options.maxBytes} bytes`);
+  } catch (error) {
+    if (session.signal.aborted) throw error;
+    session.logger.warn({ err: error }, 'could not store the build in the cache: the build itself succeeded');
+  }
+}

@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import type { MadeImages } from '../cache/fill-cache.js';
+import { packedFromCache } from '../cache/image-cache.js';
+import { allCached, type CachePlan } from '../cache/plan-cache.js';
+import { partsSuffice, restoreParts, restoreTree } from '../cache/tree-cache.js';
+import { helperScript, HELPER } from '../plan/helper-paths.js';
+import type { ImagePlan } from '../plan/plan-build.js';
+import { nodeAgentWarnings } from '../release/node-agent-needs.js';
+import { initSystemOf, type InitSystem } from '../release/releases.js';
+import { bootstrapRootfs, type FastIo } from '../stages/bootstrap-rootfs.js';
+import { inspectTarget } from '../stages/inspect-target.js';
+import { installDelta, installPackages } from '../stages/install-packages.js';
+import { cleanTarget, makeImages } from '../stages/make-images.js';
+import type { ReleaseProbe } from '../stages/probe-release.js';
+import type { StageContext } from '../stages/stage-context.js';
+import { targetEnv } from '../stages/target-env.js';
+import type { Progress } from './progress.js';
+
+/**
+ * The images, from wherever they are cheapest: all from the image cache;
+ * the missing ones made from the cached tree (another /boot format, say);
+ * a cached tree with some of the packages extended by a delta install, when
+ * apt agrees; else the cold path. Every path that makes a tree keeps a copy
+ * of it for the cache (when the build uses one).
+ */
+export async function makeOrReuse(context: StageContext, release: ReleaseProbe, cachePlan: CachePlan | undefined, progress: Progress, logger: Logger): Promise<MadeImages> {
+  const cached = allCached(cachePlan);
+  if (cached) {
+    progress.start('cache', `using ${cached.length} cached image(s)`);
+    const { facts, warnings } = cached[0]!.entry;
+    for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
+    return { packed: cached.map((i) => packedFromCache(i.image, i.key, i.entry)), facts, warnings, treeKept: false, io: 'eatmydata' };
+  }
+  const missing = cachePlan ? cachePlan.images.filter((i) => !i.entry).map((i) => i.image) : context.plan.images;
+  const init = initSystemOf(context.plan.spec.codename);
+  let made: MadeImages | undefined;
+  if (cachePlan?.tree) {
+    // Another /boot format needs /boot's subtree alone; "/" needs the whole tree, split.
+    const parts = partsSuffice(missing, context.plan.images);
+    progress.start('cache', `restoring ${parts ? missing.map((i) => i.mountPoint).join(', ') : 'the tree'} from the cache`);
+    if (parts) await restoreParts(context.session, cachePlan.treeKey, HELPER.parts, missing);
+    else await restoreTree(context.session, cachePlan.treeKey, HELPER.target);
+    const { facts, warnings, io } = cachePlan.tree;
+    for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
+    progress.start('filesystems', `making ${missing.length} filesystem image(s)`);
+    made = { packed: await makeImages(context, facts, missing, { split: !parts }), facts, warnings, treeKept: false, io };
+  }
+  if (!made && cachePlan?.baseTree) made = await extendCachedTree(context, init, cachePlan.baseTree, progress, logger, missing);
+  if (!made) made = await makeTree(context, init, release, progress, logger, { missing, keepTree: cachePlan !== undefined });
+  // In the plan's order: cached images where there are, made ones elsewhere.
+  const byMount = new Map(made.packed.map((p) => [p.image.mountPoint, p]));
+  const packed = (cachePlan?.images ?? context.plan.images.map((image) => ({ image, key: '', entry: undefined }))).map(
+    (i) => byMount.get(i.image.mountPoint) ?? packedFromCache(i.image, i.key, i.entry!),
+  );
+  return { ...made, packed };
+}
+
+/** The cold path: bootstrap, packages, then the tree finished and imaged. */
+async function makeTree(
+  context: StageContext,
+  init: InitSystem,
+  release: ReleaseProbe,
+  progress: Progress,
+  logger: Logger,
+  options: { missing: readonly ImagePlan[]; keepTree: boolean },
+): Promise<MadeImages> {
+  const { plan, session } = context;
+  const io = await bootstrapRootfs(context, release);
+  // What a later delta install simulates "from scratch" against.
+  if (options.keepTree) await session.run('keep-status', ['install', '-D', '-m', '0644', `${HELPER.target}/var/lib/dpkg/status`, HELPER.bootstrapStatus]);
+  progress.start('install', `installing ${plan.packages.length} packages`);
+  await installPackages(context, init);
+  return finishTree(context, init, io, progress, logger, options);
+}
+
+/**
+ * A cached tree holding some of the packages, extended by the rest; or
+ * undefined (the target discarded) when apt's simulations disagree, and the
+ * build starts from the bootstrap.
+ */
+async function extendCachedTree(
+  context: StageContext,
+  init: InitSystem,
+  base: NonNullable<CachePlan['baseTree']>,
+  progress: Progress,
+  logger: Logger,
+  missing: readonly ImagePlan[],
+): Promise<MadeImages | undefined> {
+  const { session, plan } = context;
+  const status = `${HELPER.target}${HELPER.bootstrapAdmin}/status`;
+  progress.start('cache', `restoring a cached tree that lacks ${base.extra.join(' ')}`);
+  await restoreTree(session, base.key, HELPER.target, status);
+  await session.run('reopen-tree', ['bash', helperScript('reopen-tree.sh'), HELPER.target, base.entry.io]);
+  session.setTargetEnv(targetEnv(plan.spec, base.entry.io === 'eatmydata'));
+  progress.start('install', `installing ${base.extra.length} more package(s) on the cached tree`);
+  const delta = await installDelta(context, init);
+  if (!delta.applied) {
+    logger.info({ step: 'delta-install', reason: delta.reason }, `no delta install (${delta.reason}): building from the bootstrap`);
+    await session.run('discard-target', ['bash', helperScript('discard-target.sh'), HELPER.target]);
+    return undefined;
+  }
+  await session.run('keep-status', ['install', '-D', '-m', '0644', status, HELPER.bootstrapStatus]);
+  return finishTree(context, init, base.entry.io, progress, logger, { missing, keepTree: true });
+}
+
+/** Inspection, clean-up, a copy for the tree cache, and the filesystem images. */
+async function finishTree(
+  context: StageContext,
+  init: InitSystem,
+  io: FastIo,
+  progress: Progress,
+  logger: Logger,
+  options: { missing: readonly ImagePlan[]; keepTree: boolean },
+): Promise<MadeImages> {
+  const { session } = context;
+  const facts = await inspectTarget(context);
+  const warnings = nodeAgentWarnings(facts.tree);
+  for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
+  progress.start('clean', 'removing build-only files from the tree');
+  await cleanTarget(context, facts, init);
+  // Hard links: a second of work; the tree goes into the cache after publishing.
+  if (options.keepTree) await session.run('keep-tree', ['cp', '-a', '-l', '--', HELPER.target, HELPER.keptTree]);
+  progress.start('filesystems', `making ${options.missing.length} filesystem image(s)`);
+  const packed = await makeImages(context, facts, options.missing);
+  return { packed, facts, warnings, treeKept: options.keepTree, io };
+}
