@@ -1,7 +1,6 @@
 import type { HelperSession } from '../helper/helper-session.js';
 import { HELPER } from '../plan/helper-paths.js';
 import type { BuildPlan } from '../plan/plan-build.js';
-import type { FastIo } from '../stages/bootstrap-rootfs.js';
 import type { TargetFacts } from '../stages/inspect-target.js';
 import type { PackedImage } from '../stages/make-images.js';
 import { evictEntries, storeImage } from './image-cache.js';
@@ -15,15 +14,27 @@ export interface MadeImages {
   packed: PackedImage[];
   facts: TargetFacts;
   warnings: string[];
-  /** This build kept a hard-linked copy of its finished tree (HELPER.keptTree, with HELPER.bootstrapStatus) for the tree cache. */
-  treeKept: boolean;
-  /** How dpkg skipped its fsyncs in the tree. */
-  io: FastIo;
+  /**
+   * This build's tree going into the cache while its images are made: true
+   * when stored, false when it was there, or the error (a failure to store
+   * is a warning after publishing, not a failed build).
+   */
+  treeStore?: Promise<boolean | Error>;
 }
 
 /**
- * After publishing: stores the tree and the images this build made under
- * their keys, then keeps the cache within its bound. The output is already
+ * Starts storing the finished tree (kept as hard links in HELPER.keptTree,
+ * with the bootstrap's dpkg status) while the images are made from the
+ * original: the tar runs beside mke2fs and pigz instead of after publishing.
+ */
+export function startStoringTree(session: HelperSession, cachePlan: CachePlan, plan: BuildPlan, tree: Pick<TreeEntry, 'facts' | 'warnings' | 'io'>): Promise<boolean | Error> {
+  const entry: TreeEntry = { codename: plan.spec.codename, baseKey: cachePlan.baseKey, packages: plan.packages, createdAt: new Date().toISOString(), ...tree };
+  return storeTree(session, cachePlan.treeKey, HELPER.keptTree, HELPER.bootstrapStatus, entry).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+/**
+ * After publishing: the tree's store awaited, the images this build made
+ * stored under their keys, then the cache kept within its bound. The output is already
  * in place, so a failure here (a full engine disk) is a warning, never a
  * failed build.
  */
@@ -31,9 +42,9 @@ export async function fillCache(session: HelperSession, cachePlan: CachePlan, ma
   const { codename } = options.plan.spec;
   const createdAt = new Date().toISOString();
   try {
-    if (made.treeKept && !cachePlan.tree) {
-      const entry: TreeEntry = { codename, baseKey: cachePlan.baseKey, packages: options.plan.packages, io: made.io, createdAt, facts: made.facts, warnings: made.warnings };
-      const stored = await storeTree(session, cachePlan.treeKey, HELPER.keptTree, HELPER.bootstrapStatus, entry);
+    if (made.treeStore) {
+      const stored = await made.treeStore;
+      if (stored instanceof Error) throw stored;
       session.logger.info({ step: 'cache-put', tree: cachePlan.treeKey }, stored ? 'the installed tree: stored in the cache' : 'the installed tree: already in the cache');
     }
     for (const [index, item] of cachePlan.images.entries()) {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { MadeImages } from '../cache/fill-cache.js';
+import { startStoringTree, type MadeImages } from '../cache/fill-cache.js';
+import type { TreeEntry } from '../cache/schema.js';
 import { packedFromCache } from '../cache/image-cache.js';
 import { allCached, type CachePlan } from '../cache/plan-cache.js';
 import { partsSuffice, restoreParts, restoreTree } from '../cache/tree-cache.js';
@@ -29,7 +30,7 @@ export async function makeOrReuse(context: StageContext, release: ReleaseProbe, 
     progress.start('cache', `using ${cached.length} cached image(s)`);
     const { facts, warnings } = cached[0]!.entry;
     for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
-    return { packed: cached.map((i) => packedFromCache(i.image, i.key, i.entry)), facts, warnings, treeKept: false, io: 'eatmydata' };
+    return { packed: cached.map((i) => packedFromCache(i.image, i.key, i.entry)), facts, warnings };
   }
   const missing = cachePlan ? cachePlan.images.filter((i) => !i.entry).map((i) => i.image) : context.plan.images;
   const init = initSystemOf(context.plan.spec.codename);
@@ -40,13 +41,15 @@ export async function makeOrReuse(context: StageContext, release: ReleaseProbe, 
     progress.start('cache', `restoring ${parts ? missing.map((i) => i.mountPoint).join(', ') : 'the tree'} from the cache`);
     if (parts) await restoreParts(context.session, cachePlan.treeKey, HELPER.parts, missing);
     else await restoreTree(context.session, cachePlan.treeKey, HELPER.target);
-    const { facts, warnings, io } = cachePlan.tree;
+    const { facts, warnings } = cachePlan.tree;
     for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
     progress.start('filesystems', `making ${missing.length} filesystem image(s)`);
-    made = { packed: await makeImages(context, facts, missing, { split: !parts }), facts, warnings, treeKept: false, io };
+    made = { packed: await makeImages(context, facts, missing, { split: !parts }), facts, warnings };
   }
-  if (!made && cachePlan?.baseTree) made = await extendCachedTree(context, init, cachePlan.baseTree, progress, logger, missing);
-  if (!made) made = await makeTree(context, init, release, progress, logger, { missing, keepTree: cachePlan !== undefined });
+  // A tree this build makes goes into the cache (when it uses one).
+  const keep = cachePlan && ((tree: KeptTree) => startStoringTree(context.session, cachePlan, context.plan, tree));
+  if (!made && cachePlan?.baseTree && keep) made = await extendCachedTree(context, init, cachePlan.baseTree, progress, logger, { missing, keep });
+  if (!made) made = await makeTree(context, init, release, progress, logger, { missing, keep });
   // In the plan's order: cached images where there are, made ones elsewhere.
   const byMount = new Map(made.packed.map((p) => [p.image.mountPoint, p]));
   const packed = (cachePlan?.images ?? context.plan.images.map((image) => ({ image, key: '', entry: undefined }))).map(
@@ -55,19 +58,20 @@ export async function makeOrReuse(context: StageContext, release: ReleaseProbe, 
   return { ...made, packed };
 }
 
+type KeptTree = Pick<TreeEntry, 'facts' | 'warnings' | 'io'>;
+
+interface TreeOptions {
+  missing: readonly ImagePlan[];
+  /** Stores the finished tree in the cache; absent without the cache. */
+  keep?: (tree: KeptTree) => Promise<boolean | Error>;
+}
+
 /** The cold path: bootstrap, packages, then the tree finished and imaged. */
-async function makeTree(
-  context: StageContext,
-  init: InitSystem,
-  release: ReleaseProbe,
-  progress: Progress,
-  logger: Logger,
-  options: { missing: readonly ImagePlan[]; keepTree: boolean },
-): Promise<MadeImages> {
+async function makeTree(context: StageContext, init: InitSystem, release: ReleaseProbe, progress: Progress, logger: Logger, options: TreeOptions): Promise<MadeImages> {
   const { plan, session } = context;
   const io = await bootstrapRootfs(context, release);
   // What a later delta install simulates "from scratch" against.
-  if (options.keepTree) await session.run('keep-status', ['install', '-D', '-m', '0644', `${HELPER.target}/var/lib/dpkg/status`, HELPER.bootstrapStatus]);
+  if (options.keep) await session.run('keep-status', ['install', '-D', '-m', '0644', `${HELPER.target}/var/lib/dpkg/status`, HELPER.bootstrapStatus]);
   progress.start('install', `installing ${plan.packages.length} packages`);
   await installPackages(context, init);
   return finishTree(context, init, io, progress, logger, options);
@@ -84,7 +88,7 @@ async function extendCachedTree(
   base: NonNullable<CachePlan['baseTree']>,
   progress: Progress,
   logger: Logger,
-  missing: readonly ImagePlan[],
+  options: Required<TreeOptions>,
 ): Promise<MadeImages | undefined> {
   const { session, plan } = context;
   const status = `${HELPER.target}${HELPER.bootstrapAdmin}/status`;
@@ -100,27 +104,24 @@ async function extendCachedTree(
     return undefined;
   }
   await session.run('keep-status', ['install', '-D', '-m', '0644', status, HELPER.bootstrapStatus]);
-  return finishTree(context, init, base.entry.io, progress, logger, { missing, keepTree: true });
+  return finishTree(context, init, base.entry.io, progress, logger, options);
 }
 
 /** Inspection, clean-up, a copy for the tree cache, and the filesystem images. */
-async function finishTree(
-  context: StageContext,
-  init: InitSystem,
-  io: FastIo,
-  progress: Progress,
-  logger: Logger,
-  options: { missing: readonly ImagePlan[]; keepTree: boolean },
-): Promise<MadeImages> {
+async function finishTree(context: StageContext, init: InitSystem, io: FastIo, progress: Progress, logger: Logger, options: TreeOptions): Promise<MadeImages> {
   const { session } = context;
   const facts = await inspectTarget(context);
   const warnings = nodeAgentWarnings(facts.tree);
   for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
   progress.start('clean', 'removing build-only files from the tree');
   await cleanTarget(context, facts, init);
-  // Hard links: a second of work; the tree goes into the cache after publishing.
-  if (options.keepTree) await session.run('keep-tree', ['cp', '-a', '-l', '--', HELPER.target, HELPER.keptTree]);
+  // Hard links (a second): the copy is archived into the cache while split-tree and mke2fs work on the original.
+  let treeStore: Promise<boolean | Error> | undefined;
+  if (options.keep) {
+    await session.run('keep-tree', ['cp', '-a', '-l', '--', HELPER.target, HELPER.keptTree]);
+    treeStore = options.keep({ facts, warnings, io });
+  }
   progress.start('filesystems', `making ${options.missing.length} filesystem image(s)`);
   const packed = await makeImages(context, facts, options.missing);
-  return { packed, facts, warnings, treeKept: options.keepTree, io };
+  return { packed, facts, warnings, treeStore };
 }
