@@ -34,9 +34,9 @@ export function startStoringTree(session: HelperSession, cachePlan: CachePlan, p
 
 /**
  * After publishing: the tree's store awaited, the images this build made
- * stored under their keys, then the cache kept within its bound. The output is already
- * in place, so a failure here (a full engine disk) is a warning, never a
- * failed build.
+ * stored under their keys, then the cache kept within its bound. The output
+ * is already in place, so a failure here (a full engine disk) is a warning,
+ * never a failed build.
  */
 export async function fillCache(session: HelperSession, cachePlan: CachePlan, made: MadeImages, options: { maxBytes: number; plan: BuildPlan }): Promise<void> {
   const { codename } = options.plan.spec;
@@ -44,8 +44,13 @@ export async function fillCache(session: HelperSession, cachePlan: CachePlan, ma
   try {
     if (made.treeStore) {
       const stored = await made.treeStore;
-      if (stored instanceof Error) throw stored;
-      session.logger.info({ step: 'cache-put', tree: cachePlan.treeKey }, stored ? 'the installed tree: stored in the cache' : 'the installed tree: already in the cache');
+      if (stored instanceof Error) {
+        if (session.signal.aborted) throw stored;
+        // The images can still be stored.
+        session.logger.warn({ err: stored }, 'could not store the installed tree in the cache: the build itself succeeded');
+      } else {
+        session.logger.info({ step: 'cache-put', tree: cachePlan.treeKey }, stored ? 'the installed tree: stored in the cache' : 'the installed tree: already in the cache');
+      }
     }
     for (const [index, item] of cachePlan.images.entries()) {
       if (item.entry) continue;
