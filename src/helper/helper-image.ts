@@ -67,8 +67,9 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
   const name = options.name ?? 'helper';
   const hash = await helperContextHash(name, baseImage);
   const tag = `fuel-image-${name}:${hash.slice(0, 16)}`;
-  const found = await docker.listImages({ filters: { label: [`${LABEL.contextHash}=${hash}`] } });
-  const existing = found[0];
+  // Both labels: an image made FROM the helper (bench/peers) inherits its hash, not its role.
+  const labelled = () => docker.listImages({ filters: { label: [`${LABEL.contextHash}=${hash}`, `${LABEL.role}=${name}-image`] } });
+  const existing = (await labelled())[0];
   if (existing) {
     const ref = existing.RepoTags?.find((t) => t !== '<none>:<none>') ?? existing.Id;
     logger.debug({ image: ref }, `${name} image up to date`);
@@ -76,7 +77,7 @@ export async function ensureHelperImage(docker: Docker, options: HelperImageOpti
   }
   // An installation that ships the images (the RPM) loads them instead of building.
   if (name === 'helper' && (await loadShippedImages(docker, logger, options.signal))) {
-    const shipped = (await docker.listImages({ filters: { label: [`${LABEL.contextHash}=${hash}`] } }))[0];
+    const shipped = (await labelled())[0];
     if (shipped) return shipped.RepoTags?.find((t) => t !== '<none>:<none>') ?? shipped.Id;
     logger.warn({ baseImage }, 'the shipped images hold no helper for this version and base image: building one');
   }
