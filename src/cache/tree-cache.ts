@@ -1,7 +1,7 @@
-import { FuelImageError } from '../errors.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { ImagePlan } from '../plan/plan-build.js';
 import { helperScript } from '../plan/helper-paths.js';
+import { layoutRefusal } from '../stages/make-images.js';
 import { cacheEnv, parseEntries } from './image-cache.js';
 import { TreeEntry } from './schema.js';
 
@@ -51,8 +51,7 @@ export async function restoreTree(session: HelperSession, key: string, target: s
 export async function restoreParts(session: HelperSession, key: string, parts: string, images: ReadonlyArray<Pick<ImagePlan, 'index' | 'mountPoint'>>): Promise<void> {
   await session.run('cache-restore', ['bash', helperScript('cache.sh'), 'restore-parts', key, parts, ...images.map((i) => `${i.index}:${i.mountPoint}`)], {
     env: cacheEnv(),
-    classify: (result) =>
-      result.exitCode === 3 ? new FuelImageError('STEP_FAILED', result.outputTail.trim().split('\n').at(-1)!.replace(/^fuel-image: /, '')) : undefined,
+    classify: layoutRefusal,
   });
 }
 

@@ -1,4 +1,5 @@
 import { FuelImageError } from '../errors.js';
+import type { ExecResult } from '../helper/helper-session.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
 import type { ImagePlan } from '../plan/plan-build.js';
 import { sshKeygenFiles } from '../release/first-boot.js';
@@ -41,13 +42,17 @@ export async function makeImages(
   const { session, plan } = context;
   if (options.split && plan.extraction.length > 0)
     await session.run('split-tree', ['bash', helperScript('split-tree.sh'), HELPER.target, HELPER.parts, ...plan.extraction.map((image) => `${image.index}:${image.mountPoint}`)], {
-      classify: (result) =>
-        result.exitCode === 3 ? new FuelImageError('STEP_FAILED', result.outputTail.trim().split('\n').at(-1)!.replace(/^fuel-image: /, '')) : undefined,
+      classify: layoutRefusal,
     });
   // Whose e2fsprogs will read the images: the node agent's (default) or the target's.
   const reader = readerOf(plan.featureSet, targetE2fsprogs(plan.spec.codename, facts));
   const whose = plan.featureSet === 'target' ? "the target's own" : "the node agent's";
   return Promise.all(images.map((image) => makeImage(context, image, reader, whose)));
+}
+
+/** A helper script's exit 3: the image layout does not fit the tree (a mount point that is a symlink), told by its last line. */
+export function layoutRefusal(result: Pick<ExecResult, 'exitCode' | 'outputTail'>): FuelImageError | undefined {
+  return result.exitCode === 3 ? new FuelImageError('STEP_FAILED', result.outputTail.trim().split('\n').at(-1)!.replace(/^fuel-image: /, '')) : undefined;
 }
 
 /** The target's own e2fsprogs: installed, else the table's, else the oldest the table knows. */

@@ -38,6 +38,15 @@ payload() { if [ "$1" = images ]; then echo image; else echo tree.tar; fi; }
 # not the target's), file capabilities and ACLs kept.
 tar_opts=(--numeric-owner --xattrs --xattrs-include='*' --acls)
 
+# A cached tree's directory, marked as just used; exit 3 when it is gone.
+open_tree() {
+  valid_key "$1"
+  local entry=$root/trees/$1
+  [ -f "$entry/tree.tar" ] || { echo "cache.sh: no cached tree $1 (evicted meanwhile?)" >&2; exit 3; }
+  touch "$entry/used"
+  echo "$entry"
+}
+
 # Every complete entry of both kinds, newest use first: "EPOCH KIND/KEY".
 entries_by_use() {
   find "$root/images" "$root/trees" -mindepth 2 -maxdepth 2 -name used -not -path '*/.tmp-*' -printf '%T@ %h\n' | sort -rn
@@ -98,10 +107,7 @@ case ${1:?command} in
     ;;
   restore)
     key=${2:?key} target=${3:?target} status=${4:-}
-    valid_key "$key"
-    entry=$root/trees/$key
-    [ -f "$entry/tree.tar" ] || { echo "cache.sh: no cached tree $key (evicted meanwhile?)" >&2; exit 3; }
-    touch "$entry/used"
+    entry=$(open_tree "$key")
     mkdir -p "$target"
     tar "${tar_opts[@]}" -C "$target" -xpf "$entry/tree.tar"
     if [ -n "$status" ]; then
@@ -113,10 +119,7 @@ case ${1:?command} in
   restore-parts)
     key=${2:?key} parts=${3:?parts directory}
     shift 3
-    valid_key "$key"
-    entry=$root/trees/$key
-    [ -f "$entry/tree.tar" ] || { echo "cache.sh: no cached tree $key (evicted meanwhile?)" >&2; exit 3; }
-    touch "$entry/used"
+    entry=$(open_tree "$key")
     mkdir -p "$parts"
     tmp=$(mktemp -d "$parts/.restore-XXXXXXXX")
     members=()
