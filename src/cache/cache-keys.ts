@@ -53,6 +53,28 @@ export function computeBaseKey(secret: Buffer, inputs: TreeKeyInputs): Promise<s
 }
 
 /**
+ * The bootstrapped tree's key: only what debootstrap sees (the codename, the
+ * first repo's URI and its Release file as served now, the trust options and
+ * keyring, the tool, the helper and its base). Any spec with the same first
+ * repo shares it, whatever its packages, other repos or password. Keyed like
+ * the others: the URI may hold credentials.
+ */
+export function computeBootstrapKey(secret: Buffer, inputs: TreeKeyInputs): Promise<string> {
+  const mirror = inputs.spec.repos[0]!;
+  const text = canonicalJson({
+    codename: inputs.spec.codename,
+    mirror: mirror.uri,
+    release: inputs.releaseDigests[0] ?? '',
+    version: VERSION,
+    helper: inputs.helper,
+    baseImage: inputs.baseImage,
+    trust: { checkGpg: inputs.checkGpg, allowUnsigned: inputs.allowUnsigned, checkValidUntil: inputs.checkValidUntil },
+    keyring: createHash('sha256').update(inputs.keyring).digest('hex'),
+  });
+  return keyedDigest(secret, `bootstrap\0${text}`);
+}
+
+/**
  * One finished image's key: the tree's, the filesystem and container, the
  * features, and every mount point of the layout (an image holds its mount
  * point's part of the tree minus the mount points below it). Not its file

@@ -20,6 +20,31 @@ export interface MadeImages {
    * is a warning after publishing, not a failed build).
    */
   treeStore?: Promise<boolean | Error>;
+  /** Which cached trees the build looked up and whether it used them (the metadata says so); absent without the cache. */
+  trees?: TreesUsed;
+}
+
+/** The metadata's account of the cached trees: each one looked up, by key, and whether it was used. */
+export interface TreesUsed {
+  /** The installed tree: used to make images, or made by this build and stored. */
+  installed?: { key: string; hit: boolean };
+  /** The cached tree a delta install extended. */
+  delta_from?: string;
+  /** The bootstrap: restored, or made by this build and stored. */
+  bootstrap?: { key: string; hit: boolean };
+}
+
+/**
+ * Logs how storing a tree ended: a failure is a warning (the build itself
+ * goes on), unless the build was interrupted, which stays an interrupt.
+ */
+export function reportStore(session: HelperSession, what: string, key: string, stored: boolean | Error): void {
+  if (stored instanceof Error) {
+    if (session.signal.aborted) throw stored;
+    session.logger.warn({ err: stored }, `could not store ${what} in the cache: the build itself is not affected`);
+  } else {
+    session.logger.info({ step: 'cache-put', key }, `${what}: ${stored ? 'stored in the cache' : 'already in the cache'}`);
+  }
 }
 
 /**
@@ -42,16 +67,8 @@ export async function fillCache(session: HelperSession, cachePlan: CachePlan, ma
   const { codename } = options.plan.spec;
   const createdAt = new Date().toISOString();
   try {
-    if (made.treeStore) {
-      const stored = await made.treeStore;
-      if (stored instanceof Error) {
-        if (session.signal.aborted) throw stored;
-        // The images can still be stored.
-        session.logger.warn({ err: stored }, 'could not store the installed tree in the cache: the build itself succeeded');
-      } else {
-        session.logger.info({ step: 'cache-put', tree: cachePlan.treeKey }, stored ? 'the installed tree: stored in the cache' : 'the installed tree: already in the cache');
-      }
-    }
+    // A tree that could not be stored is a warning: the images can still be stored.
+    if (made.treeStore) reportStore(session, 'the installed tree', cachePlan.treeKey, await made.treeStore);
     for (const [index, item] of cachePlan.images.entries()) {
       if (item.entry) continue;
       const packed = made.packed[index]!;

@@ -1,8 +1,9 @@
 import type { HelperSession } from '../helper/helper-session.js';
 import type { BuildPlan, ImagePlan } from '../plan/plan-build.js';
-import { computeBaseKey, computeTreeKey, imageCacheKey, type TreeKeyInputs } from './cache-keys.js';
+import { lookUpBootstrap } from './bootstrap-cache.js';
+import { computeBaseKey, computeBootstrapKey, computeTreeKey, imageCacheKey, type TreeKeyInputs } from './cache-keys.js';
 import { lookUpImages } from './image-cache.js';
-import type { CacheEntry, TreeEntry } from './schema.js';
+import type { BootstrapEntry, CacheEntry, TreeEntry } from './schema.js';
 import { findTrees, lookUpTree, pickBaseTree } from './tree-cache.js';
 
 export interface CacheOptions {
@@ -21,6 +22,10 @@ export interface CachePlan {
   tree?: TreeEntry;
   /** Without that: a cached tree with some of the packages, which a delta install may extend by `extra`. */
   baseTree?: { key: string; entry: TreeEntry; extra: string[] };
+  /** The bootstrapped tree's key (codename, first repo, its Release file, trust options). */
+  bootstrapKey: string;
+  /** The cached bootstrap, looked up when no installed tree is: the cold path starts from it. */
+  bootstrap?: BootstrapEntry;
   images: Array<{ image: ImagePlan; key: string; entry?: CacheEntry }>;
 }
 
@@ -35,7 +40,11 @@ export async function planCache(session: HelperSession, plan: BuildPlan, options
     return undefined;
   }
   const keyInputs = { ...options.inputs, spec: plan.spec, releaseDigests: digests };
-  const [treeKey, baseKey] = await Promise.all([computeTreeKey(options.secret, keyInputs), computeBaseKey(options.secret, keyInputs)]);
+  const [treeKey, baseKey, bootstrapKey] = await Promise.all([
+    computeTreeKey(options.secret, keyInputs),
+    computeBaseKey(options.secret, keyInputs),
+    computeBootstrapKey(options.secret, keyInputs),
+  ]);
   const mountPoints = plan.images.map((image) => image.mountPoint);
   const keyed = plan.images.map((image) => ({ image, key: imageCacheKey(treeKey, image, mountPoints, plan.featureSet) }));
   const found = await lookUpImages(session, keyed.map((k) => k.key));
@@ -43,12 +52,19 @@ export async function planCache(session: HelperSession, plan: BuildPlan, options
   const misses = images.filter((i) => !i.entry).map((i) => i.image.mountPoint);
   const tree = misses.length > 0 ? await lookUpTree(session, treeKey) : undefined;
   const baseTree = misses.length > 0 && !tree ? pickBaseTree(await findTrees(session, baseKey), plan.packages) : undefined;
-  const treeNote = misses.length === 0 ? '' : tree ? '; the installed tree is cached' : baseTree ? `; a cached tree lacks only ${baseTree.extra.join(' ')}` : '; no cached tree';
+  // Also behind a delta install: apt may refuse it, and the build then starts from the bootstrap.
+  const bootstrap = misses.length > 0 && !tree ? await lookUpBootstrap(session, bootstrapKey) : undefined;
+  const treeNote =
+    misses.length === 0
+      ? ''
+      : tree
+        ? '; the installed tree is cached'
+        : `${baseTree ? `; a cached tree lacks only ${baseTree.extra.join(' ')}` : '; no cached tree'}; ${bootstrap ? 'the bootstrap is cached' : 'no cached bootstrap'}`;
   session.logger.info(
-    { step: 'cache', hits: images.filter((i) => i.entry).map((i) => i.image.mountPoint), misses, tree: tree !== undefined, deltaFrom: baseTree?.key, extra: baseTree?.extra },
+    { step: 'cache', hits: images.filter((i) => i.entry).map((i) => i.image.mountPoint), misses, tree: tree !== undefined, deltaFrom: baseTree?.key, extra: baseTree?.extra, bootstrap: bootstrap !== undefined },
     `image cache: ${images.length - misses.length} of ${images.length} image(s) cached${treeNote}`,
   );
-  return { treeKey, baseKey, tree, baseTree, images };
+  return { treeKey, baseKey, tree, baseTree, bootstrapKey, bootstrap, images };
 }
 
 /** Every image cached (from one tree, as equal tree keys say): the build streams them out and makes nothing. Else undefined. */

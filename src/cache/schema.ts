@@ -46,3 +46,15 @@ export const TreeEntry = z.object({
   warnings: z.array(z.string()),
 });
 export type TreeEntry = z.infer<typeof TreeEntry>;
+
+/**
+ * entry.json of a cached bootstrap: the tree debootstrap made, before any of
+ * the spec's packages, without debootstrap's sources, indexes and log
+ * (keep-bootstrap.sh). Every build from the same first repo starts from it.
+ */
+export const BootstrapEntry = z.object({
+  codename: z.string(),
+  io: z.enum(['eatmydata', 'unsafe-io']),
+  createdAt: z.string(),
+});
+export type BootstrapEntry = z.infer<typeof BootstrapEntry>;

@@ -38,9 +38,13 @@ export function pickBaseTree(trees: ReadonlyMap<string, TreeEntry>, packages: re
   return best;
 }
 
-/** Unpacks the cached tree into `target` (an empty directory in the helper), and its bootstrap status to `statusCopy`. */
-export async function restoreTree(session: HelperSession, key: string, target: string, statusCopy?: string): Promise<void> {
-  await session.run('cache-restore', ['bash', helperScript('cache.sh'), 'restore', key, target, ...(statusCopy ? [statusCopy] : [])], { env: cacheEnv() });
+/**
+ * Unpacks a cached tree (an installed one, or a bootstrap) into `target`, an
+ * empty directory in the helper, and an installed tree's bootstrap status to
+ * `statusCopy`.
+ */
+export async function restoreTree(session: HelperSession, kind: 'trees' | 'bootstraps', key: string, target: string, statusCopy?: string): Promise<void> {
+  await session.run('cache-restore', ['bash', helperScript('cache.sh'), 'restore', kind, key, target, ...(statusCopy ? [statusCopy] : [])], { env: cacheEnv() });
 }
 
 /**

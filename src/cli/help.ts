@@ -69,10 +69,12 @@ mirrors serve them now (a mirror update misses); the mount layout, format
 and container; the helper and fuel-image versions; the trust options; the
 root password through a keyed hash. Another environment with the same
 content gets its images from the cache in seconds, under its own file
-names; the metadata lists the entries used (fuel_image.cache). Installed
-trees are cached too: another /boot format remakes /boot alone from the
-cached tree, and one package more is a delta install on it when apt's
-simulation agrees that the result equals an install from scratch. An
+names; the metadata lists the entries used (fuel_image.cache and
+fuel_image.cache_trees). Installed trees are cached too: another /boot
+format remakes /boot alone from the cached tree, and one package more is a
+delta install on it when apt's simulation agrees that the result equals an
+install from scratch. Bootstrapped trees are cached by codename, first repo
+and its Release file: any other package list starts from there. An
 up-to-date output is rebuilt when a repo serves a new Release file.
 
 Build options:
@@ -154,9 +156,10 @@ every helper, and no other container; only when no build runs), and staging
 directories in the OUTPUT_DIRs given. --dry-run lists without removing.
 Builds also sweep stopped helpers when they start.
 
-cache: "cache ls" lists the cache's entries (images and trees: kind, key,
-codename, size, last use), newest use first; "cache prune" evicts least
-recently used entries beyond --cache-max; "cache prune --all" empties it.
+cache: "cache ls" lists the cache's entries (images, trees and bootstraps:
+kind, key, codename, size, last use), newest use first; "cache prune"
+evicts least recently used entries beyond --cache-max; "cache prune --all"
+empties it.
 
 serve: serves the images in DIR over HTTP (GET, HEAD; never dotfiles) at
 PREFIX, as a Fuel master's nginx serves /var/www/nailgun/targetimages, so

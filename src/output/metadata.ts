@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
+import type { TreesUsed } from '../cache/fill-cache.js';
 import { redactSecrets } from '../log/redact.js';
 import type { BuildPlan } from '../plan/plan-build.js';
 import type { TargetFacts } from '../stages/inspect-target.js';
@@ -63,6 +64,8 @@ export interface BuildInfo {
   builtAt: string;
   /** The image cache's entries this build used or stored, by mount point; absent with --no-cache. */
   cache?: Record<string, { key: string; hit: boolean }>;
+  /** The cached trees this build looked up (installed tree, delta base, bootstrap) and whether it used them; absent with --no-cache. */
+  cacheTrees?: TreesUsed;
   /** Each repo's Release file digest at the build's start; absent when one could not be read. */
   releaseDigests?: string[];
 }
@@ -108,6 +111,7 @@ export function renderMetadata(plan: BuildPlan, facts: TargetFacts, images: Pack
       warnings: build.warnings,
       installed_packages: facts.installed,
       cache: build.cache ?? null,
+      cache_trees: build.cacheTrees ?? null,
     },
   };
   return YAML.stringify(document, { lineWidth: 0 });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { startStoringTree, type MadeImages } from '../cache/fill-cache.js';
+import { startStoringBootstrap } from '../cache/bootstrap-cache.js';
+import { reportStore, startStoringTree, type MadeImages } from '../cache/fill-cache.js';
 import type { TreeEntry } from '../cache/schema.js';
 import { packedFromCache } from '../cache/image-cache.js';
 import { allCached, type CachePlan } from '../cache/plan-cache.js';
@@ -30,7 +31,7 @@ export async function makeOrReuse(context: StageContext, release: ReleaseProbe, 
     progress.start('cache', `using ${cached.length} cached image(s)`);
     const { facts, warnings } = cached[0]!.entry;
     for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
-    return { packed: cached.map((i) => packedFromCache(i.image, i.key, i.entry)), facts, warnings };
+    return { packed: cached.map((i) => packedFromCache(i.image, i.key, i.entry)), facts, warnings, trees: {} };
   }
   const missing = cachePlan ? cachePlan.images.filter((i) => !i.entry).map((i) => i.image) : context.plan.images;
   const init = initSystemOf(context.plan.spec.codename);
@@ -40,16 +41,16 @@ export async function makeOrReuse(context: StageContext, release: ReleaseProbe, 
     const parts = partsSuffice(missing, context.plan.images);
     progress.start('cache', `restoring ${parts ? missing.map((i) => i.mountPoint).join(', ') : 'the tree'} from the cache`);
     if (parts) await restoreParts(context.session, cachePlan.treeKey, HELPER.parts, missing);
-    else await restoreTree(context.session, cachePlan.treeKey, HELPER.target);
+    else await restoreTree(context.session, 'trees', cachePlan.treeKey, HELPER.target);
     const { facts, warnings } = cachePlan.tree;
     for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
     progress.start('filesystems', `making ${missing.length} filesystem image(s)`);
-    made = { packed: await makeImages(context, facts, missing, { split: !parts }), facts, warnings };
+    made = { packed: await makeImages(context, facts, missing, { split: !parts }), facts, warnings, trees: { installed: { key: cachePlan.treeKey, hit: true } } };
   }
   // A tree this build makes goes into the cache (when it uses one).
   const keep = cachePlan && ((tree: KeptTree) => startStoringTree(context.session, cachePlan, context.plan, tree));
-  if (!made && cachePlan?.baseTree && keep) made = await extendCachedTree(context, init, cachePlan.baseTree, progress, logger, { missing, keep });
-  if (!made) made = await makeTree(context, init, release, progress, logger, { missing, keep });
+  if (!made && cachePlan?.baseTree && keep) made = await extendCachedTree(context, init, { ...cachePlan, baseTree: cachePlan.baseTree }, progress, logger, { missing, keep });
+  if (!made) made = await makeTree(context, init, release, progress, logger, { missing, keep, cachePlan });
   // In the plan's order: cached images where there are, made ones elsewhere.
   const byMount = new Map(made.packed.map((p) => [p.image.mountPoint, p]));
   const packed = (cachePlan?.images ?? context.plan.images.map((image) => ({ image, key: '', entry: undefined }))).map(
@@ -66,15 +67,45 @@ interface TreeOptions {
   keep?: (tree: KeptTree) => Promise<boolean | Error>;
 }
 
-/** The cold path: bootstrap, packages, then the tree finished and imaged. */
-async function makeTree(context: StageContext, init: InitSystem, release: ReleaseProbe, progress: Progress, logger: Logger, options: TreeOptions): Promise<MadeImages> {
+/**
+ * The cold path: the bootstrap (restored from the cache when it is there,
+ * else made and stored while the packages download), packages, then the
+ * tree finished and imaged.
+ */
+async function makeTree(
+  context: StageContext,
+  init: InitSystem,
+  release: ReleaseProbe,
+  progress: Progress,
+  logger: Logger,
+  options: TreeOptions & { cachePlan?: CachePlan },
+): Promise<MadeImages> {
   const { plan, session } = context;
-  const io = await bootstrapRootfs(context, release);
+  const { cachePlan } = options;
+  let io: FastIo;
+  let bootstrapStore: { stored: Promise<boolean | Error> } | undefined;
+  if (cachePlan?.bootstrap) {
+    progress.start('cache', 'restoring the bootstrapped tree from the cache');
+    io = cachePlan.bootstrap.io;
+    await restoreTree(session, 'bootstraps', cachePlan.bootstrapKey, HELPER.target);
+    await reopenTree(context, io);
+  } else {
+    io = await bootstrapRootfs(context, release);
+    if (cachePlan) bootstrapStore = await startStoringBootstrap(session, cachePlan.bootstrapKey, { codename: plan.spec.codename, io, createdAt: new Date().toISOString() });
+  }
   // What a later delta install simulates "from scratch" against.
   if (options.keep) await session.run('keep-status', ['install', '-D', '-m', '0644', `${HELPER.target}/var/lib/dpkg/status`, HELPER.bootstrapStatus]);
   progress.start('install', `installing ${plan.packages.length} packages`);
-  await installPackages(context, init);
-  return finishTree(context, init, io, progress, logger, options);
+  // The bootstrap's copy shares the tree's inodes: archived before dpkg changes any.
+  await installPackages(context, init, { beforeDpkg: async () => bootstrapStore && reportStore(session, 'the bootstrapped tree', cachePlan!.bootstrapKey, await bootstrapStore.stored) });
+  const made = await finishTree(context, init, io, progress, logger, options);
+  return cachePlan ? { ...made, trees: { installed: { key: cachePlan.treeKey, hit: false }, bootstrap: { key: cachePlan.bootstrapKey, hit: cachePlan.bootstrap !== undefined } } } : made;
+}
+
+/** A tree unpacked from the cache, readied for installing as a fresh bootstrap is (reopen-tree.sh). */
+async function reopenTree({ session, plan }: StageContext, io: FastIo): Promise<void> {
+  await session.run('reopen-tree', ['bash', helperScript('reopen-tree.sh'), HELPER.target, io]);
+  session.setTargetEnv(targetEnv(plan.spec, io === 'eatmydata'));
 }
 
 /**
@@ -85,17 +116,17 @@ async function makeTree(context: StageContext, init: InitSystem, release: Releas
 async function extendCachedTree(
   context: StageContext,
   init: InitSystem,
-  base: NonNullable<CachePlan['baseTree']>,
+  cachePlan: CachePlan & Required<Pick<CachePlan, 'baseTree'>>,
   progress: Progress,
   logger: Logger,
   options: Required<TreeOptions>,
 ): Promise<MadeImages | undefined> {
-  const { session, plan } = context;
+  const { session } = context;
+  const base = cachePlan.baseTree;
   const status = `${HELPER.target}${HELPER.bootstrapAdmin}/status`;
   progress.start('cache', `restoring a cached tree that lacks ${base.extra.join(' ')}`);
-  await restoreTree(session, base.key, HELPER.target, status);
-  await session.run('reopen-tree', ['bash', helperScript('reopen-tree.sh'), HELPER.target, base.entry.io]);
-  session.setTargetEnv(targetEnv(plan.spec, base.entry.io === 'eatmydata'));
+  await restoreTree(session, 'trees', base.key, HELPER.target, status);
+  await reopenTree(context, base.entry.io);
   progress.start('install', `installing ${base.extra.length} more package(s) on the cached tree`);
   const delta = await installDelta(context, init);
   if (!delta.applied) {
@@ -104,7 +135,8 @@ async function extendCachedTree(
     return undefined;
   }
   await session.run('keep-status', ['install', '-D', '-m', '0644', status, HELPER.bootstrapStatus]);
-  return finishTree(context, init, base.entry.io, progress, logger, options);
+  const made = await finishTree(context, init, base.entry.io, progress, logger, options);
+  return { ...made, trees: { installed: { key: cachePlan.treeKey, hit: false }, delta_from: base.key } };
 }
 
 /** Inspection, clean-up, a copy for the tree cache, and the filesystem images. */

@@ -103,6 +103,7 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
         builtAt: new Date().toISOString(),
         releaseDigests,
         cache: cachePlan && Object.fromEntries(cachePlan.images.map((i) => [i.image.mountPoint, { key: i.key, hit: i.entry !== undefined }])),
+        cacheTrees: cachePlan && made.trees,
       });
       await writeStagedFile(staging, plan.metadataName, metadata);
       // From here the build completes even if a signal arrives: renames take milliseconds.

@@ -9,6 +9,8 @@ export const HELPER = {
   work: '/work',
   /** A hard-linked copy of the finished tree, taken before the split, for the tree cache. */
   keptTree: '/kept-tree',
+  /** A hard-linked copy of the freshly bootstrapped tree, for the bootstrap cache. */
+  keptBootstrap: '/kept-bootstrap',
   /** dpkg's status right after the bootstrap, kept with a cached tree. */
   bootstrapStatus: '/work/bootstrap-status',
   /** Inside the target: a dpkg admin directory holding that status, for a delta install's simulation. */

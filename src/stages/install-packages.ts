@@ -15,9 +15,9 @@ import type { StageContext } from './stage-context.js';
  * (the install would otherwise make it at least twice). Every apt option the
  * build relies on is chosen from the target's own apt version.
  */
-export async function installPackages(context: StageContext, init: InitSystem): Promise<void> {
+export async function installPackages(context: StageContext, init: InitSystem, options: InstallOptions = {}): Promise<void> {
   const update = await prepareInstall(context, init);
-  await downloadAndInstall(context, update);
+  await downloadAndInstall(context, update, options);
   await context.session.run('finish-install', ['bash', helperScript('finish-install.sh'), HELPER.target, init, 'all'], { env: 'target', verbose: true });
   await setRootPassword(context);
 }
@@ -65,7 +65,12 @@ async function prepareInstall(context: StageContext, init: InitSystem): Promise<
   return update;
 }
 
-async function downloadAndInstall(context: StageContext, update: () => Promise<void>): Promise<void> {
+export interface InstallOptions {
+  /** Awaited after the download, before dpkg changes the tree (a hard-linked copy of it is being archived). */
+  beforeDpkg?: () => Promise<void>;
+}
+
+async function downloadAndInstall(context: StageContext, update: () => Promise<void>, options: InstallOptions = {}): Promise<void> {
   const { session, plan } = context;
   await session.runNetwork('download-packages', ['apt-get', 'install', '--download-only', '-y', ...plan.packages], {
     inTarget: true,
@@ -76,6 +81,7 @@ async function downloadAndInstall(context: StageContext, update: () => Promise<v
     beforeRetry: update,
     classify: classifyInstallFailure,
   });
+  await options.beforeDpkg?.();
   await session.chroot('install-packages', ['apt-get', 'install', '--no-download', '-y', ...plan.packages], { verbose: true, classify: classifyInstallFailure });
 }
 

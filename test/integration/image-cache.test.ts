@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,6 +85,23 @@ describe('the image cache', () => {
     }
     const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
     return (lines.find(isDecision) as { msg: string }).msg;
+  }
+
+  /** What differs between any two builds (as in repos.test.ts): logs, caches, apt's lists, the password's salt. */
+  const volatile = (rel: string) =>
+    /^\/(var\/log|var\/cache|var\/lib\/apt|var\/lib\/dpkg\/.*-old$|etc\/(shadow|gshadow)-?$|etc\/ssh\/ssh_host_|lost\+found|dev)/.test(rel) || rel === '/etc/ld.so.cache';
+
+  /** The root image of a build above, unpacked once (into NAME.tree), fingerprinted with owners and modes. */
+  async function rootTree(name: string, ignore: (rel: string) => boolean): Promise<Map<string, string>> {
+    const dir = path.join(workDir(), `${name}.tree`);
+    if (!existsSync(dir)) {
+      const raw = path.join(workDir(), `${name}.img`);
+      await gunzipTo(path.join(workDir(), name, `${name}.img.gz`), raw);
+      await mkdir(dir);
+      await extractImage(raw, dir);
+      await rm(raw);
+    }
+    return fingerprintTree(dir, ignore, { owners: true });
   }
 
   it('two builds of the same content fill the same entries at once, and both succeed', async () => {
@@ -183,21 +201,29 @@ describe('the image cache', () => {
     assert.deepEqual((await cache(['ls'])).result.entries, before, 'the same entries, none used since');
     assert.deepEqual(run.metadata.fuel_image.installed_packages, built.env_6_debian_12_amd64!.metadata.fuel_image.installed_packages);
     // File lists, owners, modes and contents of the delta-installed root image and this one.
-    const trees = [];
-    for (const name of ['env_6_debian_12_amd64', 'env_4_debian_12_amd64']) {
-      const raw = path.join(workDir(), `${name}.img`);
-      await gunzipTo(path.join(workDir(), name, `${name}.img.gz`), raw);
-      const dir = path.join(workDir(), `${name}.tree`);
-      await mkdir(dir);
-      await extractImage(raw, dir);
-      // What differs between any two builds (as in repos.test.ts): logs, caches, apt's lists, the password's salt.
-      const volatile = (rel: string) =>
-        /^\/(var\/log|var\/cache|var\/lib\/apt|var\/lib\/dpkg\/.*-old$|etc\/(shadow|gshadow)-?$|etc\/ssh\/ssh_host_|lost\+found|dev)/.test(rel) || rel === '/etc/ld.so.cache';
-      trees.push(await fingerprintTree(dir, volatile, { owners: true }));
-      await rm(raw);
-    }
-    assert.ok(trees[0]!.size > 1000, `${trees[0]!.size} entries`);
-    assert.deepEqual(diffTrees(trees[0]!, trees[1]!), []);
+    const [delta, scratch] = [await rootTree('env_6_debian_12_amd64', volatile), await rootTree('env_4_debian_12_amd64', volatile)];
+    assert.ok(delta.size > 1000, `${delta.size} entries`);
+    assert.deepEqual(diffTrees(delta, scratch), []);
+  });
+
+  it('another package list (no cached tree holds a subset of it) starts from the cached bootstrap, and ends as from scratch', async (t) => {
+    const first = built.env_1_debian_12_amd64!.metadata.fuel_image;
+    const run = await build('env_7_debian_12_amd64', [], CACHE_ON, { packages: ['ifupdown', 'less'] });
+    t.diagnostic(`from the cached bootstrap: ${run.result.duration_seconds} s`);
+    assert.match(run.log, /image cache: 0 of 2 image\(s\) cached; no cached tree; the bootstrap is cached/);
+    assert.ok(!run.log.includes('"step":"bootstrap-download"'), 'no bootstrap');
+    assert.deepEqual(Object.keys(run.result.stages), ['helper-image', 'helper-start', 'bootstrap', 'cache', 'install', 'clean', 'filesystems', 'stream-out', 'publish']);
+    // The metadata names the entries: the bootstrap the first builds stored, under the same key.
+    assert.equal(first.cache_trees.bootstrap.hit, false);
+    assert.deepEqual(run.metadata.fuel_image.cache_trees.bootstrap, { key: first.cache_trees.bootstrap.key, hit: true });
+    assert.equal(run.metadata.fuel_image.cache_trees.installed.hit, false);
+    const { 'fuel-test-pkg': _test, ...fromScratch } = built.env_4_debian_12_amd64!.metadata.fuel_image.installed_packages as Record<string, string>;
+    assert.deepEqual(run.metadata.fuel_image.installed_packages, fromScratch);
+    // Its root tree equals the --no-cache build's (the previous case's) but for the test package it lacks.
+    const ignore = (rel: string) => volatile(rel) || rel === '/var/lib/dpkg/status' || rel.includes('fuel-test-pkg');
+    const [bootstrapped, scratch] = [await rootTree('env_7_debian_12_amd64', ignore), await rootTree('env_4_debian_12_amd64', ignore)];
+    assert.ok(bootstrapped.size > 1000, `${bootstrapped.size} entries`);
+    assert.deepEqual(diffTrees(bootstrapped, scratch), []);
   });
 
   it('misses for a changed package list, root password or Release file', async () => {
@@ -243,8 +269,8 @@ describe('the image cache', () => {
 
   it('cache prune keeps it within --cache-max, least recently used first; prune --all empties it', async () => {
     const listed = (await cache(['ls'])).result;
-    // The images of both /boot formats and of the list with one more package, and both trees.
-    assert.deepEqual(listed.entries.map((e: { kind: string }) => e.kind).sort(), ['image', 'image', 'image', 'image', 'image', 'tree', 'tree']);
+    // The images of both /boot formats, of the list with one more package and of the one from the bootstrap; their three trees; the one bootstrap.
+    assert.deepEqual(listed.entries.map((e: { kind: string }) => e.kind).sort(), ['bootstrap', 'image', 'image', 'image', 'image', 'image', 'image', 'image', 'tree', 'tree', 'tree']);
     const largest = Math.max(...listed.entries.map((e: { bytes: number }) => e.bytes));
     const pruned = await cache(['prune', '--cache-max', String(largest)]);
     assert.equal(pruned.exitCode, 0, pruned.stderr.slice(-2000));

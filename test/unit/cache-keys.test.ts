@@ -86,17 +86,18 @@ describe('cache entries', () => {
     assert.equal(found.get(k1)!.containerMd5, 'a'.repeat(32));
   });
 
-  it('lists images and trees, each read with its own schema', () => {
+  it('lists images, trees and bootstraps, each read with its own schema', () => {
     const tree: TreeEntry = { codename: 'bookworm', baseKey: 'b'.repeat(64), packages: ['ifupdown'], io: 'eatmydata', createdAt: entry.createdAt, facts: entry.facts, warnings: [] };
-    const [k1, k2, k3] = ['1', '2', '3'].map((c) => c.repeat(64));
+    const [k1, k2, k3, k4] = ['1', '2', '3', '4'].map((c) => c.repeat(64));
     const listed = parseListing(
-      `### ${k1} 1000 1795000000 trees\n${JSON.stringify(tree)}\n### ${k2} 10 1794000000 images\n${JSON.stringify(entry)}\n### ${k3} 5 1 trees\n${JSON.stringify(entry)}\n`,
+      `### ${k1} 1000 1795000000 trees\n${JSON.stringify(tree)}\n### ${k2} 10 1794000000 images\n${JSON.stringify(entry)}\n### ${k3} 5 1 trees\n${JSON.stringify(entry)}\n### ${k4} 300 1 bootstraps\n{"codename":"bookworm","io":"unsafe-io","createdAt":"${entry.createdAt}"}\n`,
     );
     assert.deepEqual(
       listed.map((e) => [e.kind, e.key, e.bytes, e.mount_point, e.packages]),
       [
         ['tree', k1, 1000, undefined, ['ifupdown']],
         ['image', k2, 10, '/', undefined],
+        ['bootstrap', k4, 300, undefined, undefined],
       ],
       'an image entry filed under trees does not parse as a tree',
     );
@@ -106,10 +107,10 @@ describe('cache entries', () => {
   it('a build uses the cache only when every image is there', () => {
     const plan = planBuild(Spec.parse(unitSpec()));
     const parsed = parseEntries(`### ${'1'.repeat(64)}\n${JSON.stringify(entry)}\n`, CacheEntry).get('1'.repeat(64))!;
-    const some: CachePlan = { treeKey: 't', baseKey: 'b', images: plan.images.map((image, i) => ({ image, key: String(i), entry: i === 0 ? parsed : undefined })) };
+    const some: CachePlan = { treeKey: 't', baseKey: 'b', bootstrapKey: 's', images: plan.images.map((image, i) => ({ image, key: String(i), entry: i === 0 ? parsed : undefined })) };
     assert.equal(allCached(some), undefined);
     assert.equal(allCached(undefined), undefined);
-    const every: CachePlan = { treeKey: 't', baseKey: 'b', images: plan.images.map((image, i) => ({ image, key: String(i), entry: parsed })) };
+    const every: CachePlan = { treeKey: 't', baseKey: 'b', bootstrapKey: 's', images: plan.images.map((image, i) => ({ image, key: String(i), entry: parsed })) };
     assert.equal(allCached(every)!.length, plan.images.length);
   });
 });

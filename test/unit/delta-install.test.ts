@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deltaAgrees } from '../../src/apt/delta-agrees.js';
-import { computeBaseKey, computeTreeKey } from '../../src/cache/cache-keys.js';
+import { computeBaseKey, computeBootstrapKey, computeTreeKey } from '../../src/cache/cache-keys.js';
 import type { TreeEntry } from '../../src/cache/schema.js';
 import { partsSuffice, pickBaseTree } from '../../src/cache/tree-cache.js';
 import { treeKeyInputs } from '../helpers/specs.js';
@@ -29,6 +29,25 @@ describe('delta installs', () => {
     assert.notEqual(await computeTreeKey(SECRET, inputs({ packages: ['ifupdown', 'less'] })), await computeTreeKey(SECRET, inputs({ packages: ['ifupdown'] })));
     assert.notEqual(await computeBaseKey(SECRET, inputs({ packages: ['ifupdown'], root_password: 'other' })), base);
     assert.notEqual(await computeBaseKey(SECRET, { ...inputs({ packages: ['ifupdown'] }), releaseDigests: ['2222 InRelease'] }), base);
+  });
+
+  it('the bootstrap key follows the codename, the first repo, its Release file and the trust options, and nothing else', async () => {
+    const first = inputs({ packages: ['ifupdown'] });
+    const key = await computeBootstrapKey(SECRET, first);
+    assert.match(key, /^[0-9a-f]{64}$/);
+    assert.notEqual(key, await computeTreeKey(SECRET, first));
+    const mirror = first.spec.repos[0]!;
+    const other = { name: 'extra', uri: 'http://127.0.0.1:9/extra', suite: 'extra', section: 'main', priority: null, type: 'deb' };
+    // The same: another package list, password, later repos (and their Release files), proxies.
+    assert.equal(await computeBootstrapKey(SECRET, inputs({ packages: ['ifupdown', 'less'], root_password: 'other' })), key);
+    assert.equal(await computeBootstrapKey(SECRET, { ...inputs({ packages: ['ifupdown'], repos: [mirror, other] }), releaseDigests: ['1111 InRelease', '3333 Release'] }), key);
+    // Another: the first repo's URI or Release file, the codename, a trust option, a keyring, the helper.
+    assert.notEqual(await computeBootstrapKey(SECRET, inputs({ packages: ['ifupdown'], repos: [{ ...mirror, uri: `${mirror.uri}/other` }] })), key);
+    assert.notEqual(await computeBootstrapKey(SECRET, { ...first, releaseDigests: ['2222 InRelease'] }), key);
+    assert.notEqual(await computeBootstrapKey(SECRET, inputs({ packages: ['ifupdown'], codename: 'trixie', repos: [{ ...mirror, suite: 'trixie' }] })), key);
+    assert.notEqual(await computeBootstrapKey(SECRET, { ...first, checkGpg: false }), key);
+    assert.notEqual(await computeBootstrapKey(SECRET, { ...first, keyring: Buffer.from('key') }), key);
+    assert.notEqual(await computeBootstrapKey(SECRET, { ...first, helper: 'context:def' }), key);
   });
 
   it('starts from the tree with the most of the packages and no other', () => {

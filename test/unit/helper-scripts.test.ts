@@ -78,7 +78,44 @@ describe('clean-target.sh: nothing of the build stays in the tree', () => {
   });
 });
 
-describe('cache.sh: entries of both kinds on the cache volume', () => {
+describe('keep-bootstrap.sh: the bootstrap cache gets no mirror URI, log or host file', () => {
+  it('copies the tree as hard links without debootstrap\u2019s sources, indexes, log and .debs, and leaves the original as it was', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-bootstrap-'));
+    try {
+      const t = path.join(dir, 'target');
+      const files: Record<string, string> = {
+        'etc/apt/sources.list': 'deb http://fuel:p%40ss@mirror.example/debian bookworm main\n',
+        'var/lib/apt/lists/mirror.example_debian_dists_bookworm_main_binary-amd64_Packages': 'Package: x\n',
+        'var/cache/apt/archives/bash_5.2_amd64.deb': 'deb',
+        'var/log/bootstrap.log': 'URL:http://fuel:p%40ss@mirror.example/debian/dists/bookworm/InRelease\n',
+        'etc/resolv.conf': 'nameserver 127.0.0.53\n',
+        'etc/hostname': 'buildhost\n',
+        'etc/dpkg/dpkg.cfg.d/fuel-image-unsafe-io': 'force-unsafe-io\n',
+        '.fuel-image/libeatmydata.so': 'elf',
+        'var/lib/dpkg/status': 'Package: bash\n',
+        'usr/bin/bash': 'elf',
+      };
+      for (const [name, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(t, name)), { recursive: true });
+        await writeFile(path.join(t, name), text);
+      }
+      const copy = path.join(dir, 'copy');
+      await run('bash', [path.join(SCRIPTS, 'keep-bootstrap.sh'), t, copy]);
+      const kept = Object.keys(files).filter((name) => existsSync(path.join(copy, name)));
+      assert.deepEqual(kept, ['etc/resolv.conf', 'etc/hostname', 'var/lib/dpkg/status', 'usr/bin/bash']);
+      assert.equal(await readFile(path.join(copy, 'etc/resolv.conf'), 'utf8'), '');
+      assert.equal(await readFile(path.join(copy, 'etc/hostname'), 'utf8'), 'localhost\n');
+      // The rest shares the original's inodes, and the original lost nothing.
+      const inode = async (file: string) => (await run('stat', ['-c', '%i', file])).stdout;
+      assert.equal(await inode(path.join(copy, 'usr/bin/bash')), await inode(path.join(t, 'usr/bin/bash')));
+      for (const [name, text] of Object.entries(files)) assert.equal(await readFile(path.join(t, name), 'utf8'), text, name);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cache.sh: entries of every kind on the cache volume', () => {
   const key = (c: string) => c.repeat(64);
   async function cacheSh(root: string, args: string[], stdin = '') {
     const child = execFile('bash', [path.join(SCRIPTS, 'cache.sh'), ...args], { env: { PATH: process.env.PATH, CACHE_DIR: root } });
@@ -89,7 +126,7 @@ describe('cache.sh: entries of both kinds on the cache volume', () => {
     return { code, stdout };
   }
 
-  it('stores a tree and restores it with owners, modes and links; lists and evicts across kinds, least recently used first', async () => {
+  it('stores a tree (installed or bootstrapped) and restores it with owners, modes and links; lists and evicts across kinds, least recently used first', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'fuel-image-cache-'));
     try {
       const tree = path.join(dir, 'tree');
@@ -102,11 +139,11 @@ describe('cache.sh: entries of both kinds on the cache volume', () => {
       assert.equal((await cacheSh(root, ['put', 'trees', key('a'), tree], '{"codename":"bookworm"}')).stdout, 'stored\n');
       assert.equal((await cacheSh(root, ['put', 'trees', key('a'), tree], '{}')).stdout, 'present\n', 'a second put keeps the first');
       const restored = path.join(dir, 'restored');
-      assert.equal((await cacheSh(root, ['restore', key('a'), restored])).code, 0);
+      assert.equal((await cacheSh(root, ['restore', 'trees', key('a'), restored])).code, 0);
       const { stdout: stat } = await run('stat', ['-c', '%u:%g %a', path.join(restored, 'etc', 'hostname')]);
       assert.equal(stat.trim(), '1234:5678 4751');
       assert.equal(await readFile(path.join(restored, 'link'), 'utf8'), 'localhost\n');
-      assert.equal((await cacheSh(root, ['restore', key('b'), restored])).code, 3, 'no such tree');
+      assert.equal((await cacheSh(root, ['restore', 'trees', key('b'), restored])).code, 3, 'no such tree');
       // One mount point's subtree alone, into its part directory; one the tree lacks is an empty directory.
       const parts = path.join(dir, 'parts');
       assert.equal((await cacheSh(root, ['restore-parts', key('a'), parts, '1:/etc', '2:/srv'])).code, 0);
@@ -115,6 +152,14 @@ describe('cache.sh: entries of both kinds on the cache volume', () => {
       assert.deepEqual((await readdir(parts)).sort(), ['1', '2'], 'nothing else unpacked');
       assert.equal((await cacheSh(root, ['restore-parts', key('a'), path.join(dir, 'parts2'), '1:/link'])).code, 3, 'a symlinked mount point is refused');
 
+      // A bootstrap is its own kind: restored from there, not from the trees.
+      assert.equal((await cacheSh(root, ['put', 'bootstraps', key('d'), tree], '{"codename":"bookworm","io":"eatmydata"}')).stdout, 'stored\n');
+      assert.equal((await cacheSh(root, ['restore', 'trees', key('d'), path.join(dir, 'nothing')])).code, 3, 'not a tree');
+      const bootstrapped = path.join(dir, 'bootstrapped');
+      assert.equal((await cacheSh(root, ['restore', 'bootstraps', key('d'), bootstrapped])).code, 0);
+      assert.equal(await readFile(path.join(bootstrapped, 'link'), 'utf8'), 'localhost\n');
+      await run('touch', ['-d', '2019-01-01', path.join(root, 'bootstraps', key('d'), 'used')]);
+
       const image = path.join(dir, 'root.img.gz');
       await writeFile(image, Buffer.alloc(4096, 1));
       assert.equal((await cacheSh(root, ['put', 'images', key('c'), image], '{"mountPoint":"/"}')).stdout, 'stored\n');
@@ -122,10 +167,10 @@ describe('cache.sh: entries of both kinds on the cache volume', () => {
       // The tree used last: it stays, the image goes.
       await run('touch', ['-d', '2020-01-01', path.join(root, 'images', key('c'), 'used')]);
       const listed = (await cacheSh(root, ['ls'])).stdout;
-      assert.match(listed, new RegExp(`^### ${key('a')} \\d+ \\d+ trees\\n\\{"codename":"bookworm"\\}\\n### ${key('c')} \\d+ 1577836800 images\\n`));
+      assert.match(listed, new RegExp(`^### ${key('a')} \\d+ \\d+ trees\\n\\{"codename":"bookworm"\\}\\n### ${key('c')} \\d+ 1577836800 images\\n.*\\n### ${key('d')} \\d+ 1546300800 bootstraps\\n`));
       const treeBytes = Number(new RegExp(`### ${key('a')} (\\d+)`).exec(listed)![1]);
       const evicted = (await cacheSh(root, ['evict', String(treeBytes)])).stdout;
-      assert.match(evicted, new RegExp(`^evicted ${key('c')} \\d+\\ntotal ${treeBytes}\\n$`));
+      assert.match(evicted, new RegExp(`^evicted ${key('c')} \\d+\\nevicted ${key('d')} \\d+\\ntotal ${treeBytes}\\n$`));
       assert.equal((await cacheSh(root, ['prune-all'])).code, 0);
       assert.equal((await cacheSh(root, ['ls'])).stdout, '');
     } finally {

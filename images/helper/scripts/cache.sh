@@ -6,6 +6,8 @@
 #   trees/KEY/tree.tar     an installed, cleaned tree (numeric owners, xattrs)
 #   trees/KEY/bootstrap-status  dpkg's status right after the bootstrap (a delta install's
 #                               simulation from scratch reads it)
+#   bootstraps/KEY/tree.tar  a bootstrapped tree, before any package of the spec (without
+#                          debootstrap's sources, lists, log and resolver: keep-bootstrap.sh)
 #   KIND/KEY/entry.json    what the builder needs to use it (sizes, md5s, facts)
 #   KIND/KEY/used          its mtime: when a build last used it (LRU, across kinds)
 # An entry is written under KIND/.tmp-*, then renamed: a build never sees
@@ -18,10 +20,10 @@
 #                                  bootstrap STATUS file) with entry.json (on stdin), then
 #                                  prints "stored" or "present"
 #   cache.sh find-trees BASE_KEY   "### KEY" and entry.json of each tree whose entry names BASE_KEY
-#   cache.sh restore KEY TARGET [STATUS_COPY]
-#                                  unpacks a cached tree into the empty directory TARGET (and its
-#                                  bootstrap status to STATUS_COPY)
-#   cache.sh restore-parts KEY PARTS INDEX:MOUNT_POINT...
+#   cache.sh restore trees|bootstraps KEY TARGET [STATUS_COPY]
+#                                  unpacks a cached tree into the empty directory TARGET (and a
+#                                  tree's bootstrap status to STATUS_COPY)
+#   cache.sh restore-parts KEY PARTS INDEX:MOUNT_POINT...  (of an installed tree)
 #                                  unpacks only those mount points' subtrees, each to PARTS/INDEX
 #                                  (for images of mount points with none nested below them)
 #   cache.sh evict MAX_BYTES       removes least recently used entries until the cache holds at most MAX_BYTES
@@ -29,27 +31,29 @@
 #   cache.sh prune-all             removes every entry
 set -euo pipefail
 root=${CACHE_DIR:-/var/cache/fuel-image}
-mkdir -p "$root/images" "$root/trees"
+kinds=(images trees bootstraps)
+mkdir -p "${kinds[@]/#/$root/}"
 
 valid_key() { [[ $1 =~ ^[0-9a-f]{64}$ ]] || { echo "cache.sh: bad key $1" >&2; exit 2; }; }
-valid_kind() { [[ $1 = images || $1 = trees ]] || { echo "cache.sh: bad kind $1" >&2; exit 2; }; }
+valid_kind() { [[ $1 = images || $1 = trees || $1 = bootstraps ]] || { echo "cache.sh: bad kind $1" >&2; exit 2; }; }
 payload() { if [ "$1" = images ]; then echo image; else echo tree.tar; fi; }
 # The same tar options both ways: owners by number (the helper's passwd is
 # not the target's), file capabilities and ACLs kept.
 tar_opts=(--numeric-owner --xattrs --xattrs-include='*' --acls)
 
-# A cached tree's directory, marked as just used; exit 3 when it is gone.
+# A cached tree's directory (KIND KEY), marked as just used; exit 3 when it is gone.
 open_tree() {
-  valid_key "$1"
-  local entry=$root/trees/$1
-  [ -f "$entry/tree.tar" ] || { echo "cache.sh: no cached tree $1 (evicted meanwhile?)" >&2; exit 3; }
+  valid_kind "$1"
+  valid_key "$2"
+  local entry=$root/$1/$2
+  [ -f "$entry/tree.tar" ] || { echo "cache.sh: no cached tree $2 in $1 (evicted meanwhile?)" >&2; exit 3; }
   touch "$entry/used"
   echo "$entry"
 }
 
-# Every complete entry of both kinds, newest use first: "EPOCH KIND/KEY".
+# Every complete entry of every kind, newest use first: "EPOCH KIND/KEY".
 entries_by_use() {
-  find "$root/images" "$root/trees" -mindepth 2 -maxdepth 2 -name used -not -path '*/.tmp-*' -printf '%T@ %h\n' | sort -rn
+  find "${kinds[@]/#/$root/}" -mindepth 2 -maxdepth 2 -name used -not -path '*/.tmp-*' -printf '%T@ %h\n' | sort -rn
 }
 
 case ${1:?command} in
@@ -106,8 +110,8 @@ case ${1:?command} in
     done
     ;;
   restore)
-    key=${2:?key} target=${3:?target} status=${4:-}
-    entry=$(open_tree "$key")
+    kind=${2:?kind} key=${3:?key} target=${4:?target} status=${5:-}
+    entry=$(open_tree "$kind" "$key")
     mkdir -p "$target"
     tar "${tar_opts[@]}" -C "$target" -xpf "$entry/tree.tar"
     if [ -n "$status" ]; then
@@ -119,7 +123,7 @@ case ${1:?command} in
   restore-parts)
     key=${2:?key} parts=${3:?parts directory}
     shift 3
-    entry=$(open_tree "$key")
+    entry=$(open_tree trees "$key")
     mkdir -p "$parts"
     tmp=$(mktemp -d "$parts/.restore-XXXXXXXX")
     members=()
@@ -141,7 +145,7 @@ case ${1:?command} in
   evict)
     max=${2:?max bytes}
     # Leftovers of builds that died while storing (older than an hour).
-    find "$root/images" "$root/trees" -mindepth 1 -maxdepth 1 -name '.tmp-*' -mmin +60 -exec rm -rf {} +
+    find "${kinds[@]/#/$root/}" -mindepth 1 -maxdepth 1 -name '.tmp-*' -mmin +60 -exec rm -rf {} +
     total=0
     # Newest first: keep entries while they fit, remove the rest.
     while read -r _ entry; do
@@ -166,7 +170,7 @@ case ${1:?command} in
     done < <(entries_by_use)
     ;;
   prune-all)
-    find "$root/images" "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+    find "${kinds[@]/#/$root/}" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
     ;;
   *)
     echo "cache.sh: unknown command $1" >&2
