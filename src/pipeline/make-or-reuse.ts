@@ -12,7 +12,8 @@ import { initSystemOf, type InitSystem } from '../release/releases.js';
 import { bootstrapRootfs, type FastIo } from '../stages/bootstrap-rootfs.js';
 import { inspectTarget } from '../stages/inspect-target.js';
 import { installDelta, installPackages } from '../stages/install-packages.js';
-import { cleanTarget, makeImages } from '../stages/make-images.js';
+import { cleanTarget, makeImages, splitTree } from '../stages/make-images.js';
+import { placeInitramfs, startInitramfsAside } from '../stages/make-initramfs-aside.js';
 import type { ReleaseProbe } from '../stages/probe-release.js';
 import type { StageContext } from '../stages/stage-context.js';
 import { targetEnv } from '../stages/target-env.js';
@@ -97,8 +98,11 @@ async function makeTree(
   if (options.keep) await session.run('keep-status', ['install', '-D', '-m', '0644', `${HELPER.target}/var/lib/dpkg/status`, HELPER.bootstrapStatus]);
   progress.start('install', `installing ${plan.packages.length} packages`);
   // The bootstrap's copy shares the tree's inodes: archived before dpkg changes any.
-  await installPackages(context, init, { beforeDpkg: async () => bootstrapStore && reportStore(session, 'the bootstrapped tree', cachePlan!.bootstrapKey, await bootstrapStore.stored) });
-  const made = await finishTree(context, init, io, progress, logger, options);
+  const { initramfsAside } = await installPackages(context, init, {
+    beforeDpkg: async () => bootstrapStore && reportStore(session, 'the bootstrapped tree', cachePlan!.bootstrapKey, await bootstrapStore.stored),
+    initramfsAside: true,
+  });
+  const made = await finishTree(context, init, io, progress, logger, { ...options, initramfsAside });
   return cachePlan ? { ...made, trees: { installed: { key: cachePlan.treeKey, hit: false }, bootstrap: { key: cachePlan.bootstrapKey, hit: cachePlan.bootstrap !== undefined } } } : made;
 }
 
@@ -139,21 +143,33 @@ async function extendCachedTree(
   return { ...made, trees: { installed: { key: cachePlan.treeKey, hit: false }, delta_from: base.key } };
 }
 
-/** Inspection, clean-up, a copy for the tree cache, and the filesystem images. */
-async function finishTree(context: StageContext, init: InitSystem, io: FastIo, progress: Progress, logger: Logger, options: TreeOptions): Promise<MadeImages> {
-  const { session } = context;
+/**
+ * Inspection, clean-up, a copy for the tree cache, and the filesystem
+ * images. With `initramfsAside` (the install left it), the initramfs is made
+ * on a copy of the tree meanwhile, and only /boot's image (and the tree's
+ * store) waits for it.
+ */
+async function finishTree(context: StageContext, init: InitSystem, io: FastIo, progress: Progress, logger: Logger, options: TreeOptions & { initramfsAside?: boolean }): Promise<MadeImages> {
+  const { session, plan } = context;
+  const aside = options.initramfsAside ? await startInitramfsAside(session) : undefined;
   const facts = await inspectTarget(context);
   const warnings = nodeAgentWarnings(facts.tree);
   for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
   progress.start('clean', 'removing build-only files from the tree');
   await cleanTarget(context, facts, init);
   // Hard links (a second): the copy is archived into the cache while split-tree and mke2fs work on the original.
-  let treeStore: Promise<boolean | Error> | undefined;
-  if (options.keep) {
-    await session.run('keep-tree', ['cp', '-a', '-l', '--', HELPER.target, HELPER.keptTree]);
-    treeStore = options.keep({ facts, warnings, io });
-  }
-  progress.start('filesystems', `making ${options.missing.length} filesystem image(s)`);
-  const packed = await makeImages(context, facts, options.missing);
+  if (options.keep) await session.run('keep-tree', ['cp', '-a', '-l', '--', HELPER.target, HELPER.keptTree]);
+  progress.start('filesystems', `making ${options.missing.length} filesystem image(s)${aside ? ', the initramfs beside them' : ''}`);
+  await splitTree(context);
+  const boot = plan.images.find((image) => image.mountPoint === '/boot');
+  const placed = aside && boot ? aside.made.then((versions) => placeInitramfs(session, versions, boot.sourceDir, options.keep && `${HELPER.keptTree}/boot`)) : undefined;
+  const keep = options.keep;
+  const treeStore = keep && (placed ? placed.then(() => keep({ facts, warnings, io }), toError) : keep({ facts, warnings, io }));
+  // Awaited here too: an initramfs that fails fails the build even when /boot's image is cached.
+  const [packed] = await Promise.all([makeImages(context, facts, options.missing, { split: false, ready: placed && new Map([['/boot', placed]]) }), placed]);
   return { packed, facts, warnings, treeStore };
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -10,12 +10,14 @@ import type { RetryOptions } from '../helper/retry-policy.js';
 import { writeUnderLock, type OutputLock } from '../output/lock-output.js';
 import { renderMetadata } from '../output/metadata.js';
 import { createStaging, publish, removeStaging, streamImageOut, writeStagedFile } from '../output/staging.js';
+import { HELPER } from '../plan/helper-paths.js';
 import { planBuild, type BuildPlan } from '../plan/plan-build.js';
 import type { PackedImage } from '../stages/make-images.js';
 import { prepareKeyring } from '../stages/prepare-keyring.js';
 import { probeRelease } from '../stages/probe-release.js';
 import { readReleaseDigests } from '../stages/read-release-digests.js';
 import type { TrustOptions } from '../stages/stage-context.js';
+import { discardTrees } from '../stages/discard-trees.js';
 import { helperEnv, targetEnv } from '../stages/target-env.js';
 import { VERSION } from '../version.js';
 import { makeOrReuse } from './make-or-reuse.js';
@@ -84,6 +86,8 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
     const cachePlan = options.cache ? await planCache(session, plan, options.cache, releaseDigests) : undefined;
     const made = await makeOrReuse({ session, plan, trust }, release, cachePlan, progress, logger);
     const { packed, facts, warnings } = made;
+    // The images are files now: the trees go while they stream out (the cache's copy is archived from HELPER.keptTree).
+    const discarded = discardTrees(session, [HELPER.target, HELPER.parts, HELPER.keptBootstrap, HELPER.initramfsTree]);
 
     // A build that lost its lock while writing (stalled past the stale time)
     // fails as such, whichever step noticed first: see writeUnderLock.
@@ -110,6 +114,7 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
       await publish(staging, spec.output, [...packed.map((p) => p.image.fileName), plan.metadataName], { assertLockHeld: () => options.lock.assertHeld() });
     });
     if (cachePlan && options.cache) await fillCache(session, cachePlan, made, { maxBytes: options.cache.maxBytes, plan });
+    await discarded;
     return { packed, warnings, cache: cachePlan };
   } finally {
     if (staging) await removeStaging(staging, logger);

@@ -11,6 +11,8 @@ export const HELPER = {
   keptTree: '/kept-tree',
   /** A hard-linked copy of the freshly bootstrapped tree, for the bootstrap cache. */
   keptBootstrap: '/kept-bootstrap',
+  /** A hard-linked copy of the finished tree, on which the initramfs is made while the root image is. */
+  initramfsTree: '/initramfs-tree',
   /** dpkg's status right after the bootstrap, kept with a cached tree. */
   bootstrapStatus: '/work/bootstrap-status',
   /** Inside the target: a dpkg admin directory holding that status, for a delta install's simulation. */

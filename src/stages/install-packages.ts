@@ -5,6 +5,7 @@ import { FuelImageError } from '../errors.js';
 import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
 import { aptConfForVersion, aptFeatures } from '../release/apt-features.js';
+import { initramfsAside } from '../release/initramfs-aside.js';
 import type { InitSystem } from '../release/releases.js';
 import { refreshIndexes, type RepoState } from './refresh-indexes.js';
 import type { StageContext } from './stage-context.js';
@@ -15,11 +16,20 @@ import type { StageContext } from './stage-context.js';
  * (the install would otherwise make it at least twice). Every apt option the
  * build relies on is chosen from the target's own apt version.
  */
-export async function installPackages(context: StageContext, init: InitSystem, options: InstallOptions = {}): Promise<void> {
+export async function installPackages(context: StageContext, init: InitSystem, options: InstallOptions = {}): Promise<{ initramfsAside: boolean }> {
+  const { session, plan } = context;
   const update = await prepareInstall(context, init);
   await downloadAndInstall(context, update, options);
-  await context.session.run('finish-install', ['bash', helperScript('finish-install.sh'), HELPER.target, init, 'all'], { env: 'target', verbose: true });
+  const aside = options.initramfsAside === true && initramfsAside(await installedVersion(context, 'initramfs-tools'), plan.images.map((i) => i.mountPoint));
+  await session.run('finish-install', ['bash', helperScript('finish-install.sh'), HELPER.target, init, aside ? 'aside' : 'all'], { env: 'target', verbose: true });
   await setRootPassword(context);
+  return { initramfsAside: aside };
+}
+
+/** A package's installed version in the target, or undefined. */
+async function installedVersion({ session }: StageContext, name: string): Promise<string | undefined> {
+  const result = await session.chroot('query-version', ['dpkg-query', '-W', '-f', '${Status} ${Version}', name], { okExitCodes: [0, 1] });
+  return /^install ok installed (\S+)$/.exec(result.stdout.trim())?.[1];
 }
 
 /**
@@ -68,6 +78,8 @@ async function prepareInstall(context: StageContext, init: InitSystem): Promise<
 export interface InstallOptions {
   /** Awaited after the download, before dpkg changes the tree (a hard-linked copy of it is being archived). */
   beforeDpkg?: () => Promise<void>;
+  /** Leave the initramfs to be made beside the root image, when the target allows it (release/initramfs-aside.ts). */
+  initramfsAside?: boolean;
 }
 
 async function downloadAndInstall(context: StageContext, update: () => Promise<void>, options: InstallOptions = {}): Promise<void> {

@@ -26,28 +26,44 @@ export async function cleanTarget({ session }: StageContext, facts: TargetFacts,
   if (facts.tree.sshd) await session.write(HELPER.target, sshKeygenFiles(init));
 }
 
+export interface MakeImagesOptions {
+  /** Cut the nested mount points out of the tree first (false: the parts are in place, restored from the tree cache, or split already). */
+  split: boolean;
+  /** Per mount point, what its image waits for (the initrd made beside the root image, for /boot). */
+  ready?: ReadonlyMap<string, Promise<unknown>>;
+}
+
 /**
- * Cuts the nested mount points out of the tree (one exec), then makes each
+ * Cuts the nested mount points out of the tree (splitTree), then makes each
  * image asked for (all of the plan's by default; the image cache may hold the
  * others) in one exec each (size, mke2fs -d, shrink, check, compress, hash),
- * side by side: the images share nothing once the tree is split. Without
- * `split`, the parts are in place already (restored from the tree cache).
+ * side by side: the images share nothing once the tree is split.
  */
 export async function makeImages(
   context: StageContext,
   facts: TargetFacts,
   images: readonly ImagePlan[] = context.plan.images,
-  options: { split: boolean } = { split: true },
+  options: MakeImagesOptions = { split: true },
 ): Promise<PackedImage[]> {
-  const { session, plan } = context;
-  if (options.split && plan.extraction.length > 0)
-    await session.run('split-tree', ['bash', helperScript('split-tree.sh'), HELPER.target, HELPER.parts, ...plan.extraction.map((image) => `${image.index}:${image.mountPoint}`)], {
-      classify: layoutRefusal,
-    });
+  const { plan } = context;
+  if (options.split) await splitTree(context);
   // Whose e2fsprogs will read the images: the node agent's (default) or the target's.
   const reader = readerOf(plan.featureSet, targetE2fsprogs(plan.spec.codename, facts));
   const whose = plan.featureSet === 'target' ? "the target's own" : "the node agent's";
-  return Promise.all(images.map((image) => makeImage(context, image, reader, whose)));
+  return Promise.all(
+    images.map(async (image) => {
+      await options.ready?.get(image.mountPoint);
+      return makeImage(context, image, reader, whose);
+    }),
+  );
+}
+
+/** Moves each nested mount point's subtree out of the tree into its part directory (one exec); what is left is the root image's. */
+export async function splitTree({ session, plan }: StageContext): Promise<void> {
+  if (plan.extraction.length === 0) return;
+  await session.run('split-tree', ['bash', helperScript('split-tree.sh'), HELPER.target, HELPER.parts, ...plan.extraction.map((image) => `${image.index}:${image.mountPoint}`)], {
+    classify: layoutRefusal,
+  });
 }
 
 /** A helper script's exit 3: the image layout does not fit the tree (a mount point that is a symlink), told by its last line. */

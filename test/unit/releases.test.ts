@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { aptConfForVersion, aptFeatures, aptUpdateArgs } from '../../src/release/apt-features.js';
 import { sshKeygenFiles } from '../../src/release/first-boot.js';
+import { initramfsAside } from '../../src/release/initramfs-aside.js';
 import { featuresFor, mkfsFeatures, NODE_AGENT_E2FSPROGS, readerOf, unexpectedFeatures } from '../../src/release/fs-features.js';
 import { nodeAgentWarnings } from '../../src/release/node-agent-needs.js';
 import {
@@ -167,5 +168,31 @@ describe('versions', () => {
     assert.ok(compareVersions('0.8.16~exp12ubuntu10', '1.5') < 0);
     assert.equal(compareVersions('2.1.16', '2.1.16'), 0);
     assert.ok(compareVersions('2.1.15', '2.1.16') < 0);
+  });
+});
+
+describe('the initramfs beside the root image', () => {
+  const layout = ['/', '/boot'];
+  // Each release's initramfs-tools: only those that write nothing outside /boot leave the root image free to be made meanwhile.
+  const versions: Array<[string, string, boolean]> = [
+    ['trusty', '0.103ubuntu4.11', false],
+    ['xenial', '0.122ubuntu8.17', false],
+    ['bionic', '0.130ubuntu3.13', false],
+    ['focal', '0.136ubuntu6.7', false],
+    ['jammy', '0.140ubuntu13.4', true],
+    ['noble', '0.142ubuntu25.5', true],
+    ['bullseye', '0.140', true],
+    ['bookworm', '0.142+deb12u3', true],
+    ['trixie', '0.148.3', true],
+  ];
+  for (const [release, version, aside] of versions)
+    it(`${release} (initramfs-tools ${version}): ${aside ? 'aside' : 'in place, before the root image'}`, () => {
+      assert.equal(initramfsAside(version, layout), aside);
+    });
+
+  it('never without a /boot image (the initrd is in the root image) or without initramfs-tools', () => {
+    assert.equal(initramfsAside('0.142', ['/']), false);
+    assert.equal(initramfsAside('0.142', ['/', '/var']), false);
+    assert.equal(initramfsAside(undefined, layout), false);
   });
 });

@@ -382,6 +382,27 @@ describe('installPackages', () => {
     assert.equal(finish.env, 'target');
   });
 
+  it('leaves the initramfs to be made beside the root image only when the target\u2019s initramfs-tools writes nothing outside /boot', async () => {
+    const finishWith = async (version: string | undefined, mounts: 'boot' | 'root-only' = 'boot') => {
+      const fake = targetFake().on('query-version', version === undefined ? { exitCode: 1, stdout: '' } : { stdout: `install ok installed ${version}` });
+      const spec = mounts === 'boot' ? plan() : plan({ image_data: { '/': { uri: 'http://127.0.0.1:8080/targetimages/env_1_root.img.gz', format: 'ext4', container: 'gzip' } } });
+      const { initramfsAside } = await installPackages(context(fake, spec), 'systemd', { initramfsAside: true });
+      const finish = only(fake.commands('finish-install'), 'finish-install').argv!.at(-1);
+      assert.equal(finish, initramfsAside ? 'aside' : 'all');
+      assert.deepEqual(only(fake.commands('query-version'), 'query').argv, ['dpkg-query', '-W', '-f', '${Status} ${Version}', 'initramfs-tools']);
+      return finish;
+    };
+    assert.equal(await finishWith('0.142+deb12u3'), 'aside', 'bookworm');
+    assert.equal(await finishWith('0.140ubuntu13.4'), 'aside', 'jammy');
+    assert.equal(await finishWith('0.136ubuntu6.7'), 'all', 'focal records the initrd\u2019s sha1 in /var/lib/initramfs-tools');
+    assert.equal(await finishWith(undefined), 'all', 'no initramfs-tools: nothing to make aside');
+    assert.equal(await finishWith('0.142+deb12u3', 'root-only'), 'all', 'no /boot image: the initrd is in the root image');
+    // Without the option (a delta install, the other callers): always in place, and no query.
+    const fake = targetFake();
+    await installPackages(context(fake, plan()), 'systemd');
+    assert.equal(fake.commands('query-version').length, 0);
+  });
+
   it('a delta install: simulates first, then installs the list on the cached tree; an initramfs only if asked; the password is already there', async () => {
     const agreeing = 'base libc6 2.36-9\nA ifupdown 0.8.41\nA less 590-2\nnow libc6 2.36-9\nnow ifupdown 0.8.41\nB less 590-2\n';
     const fake = targetFake().on('simulate-install', { stdout: agreeing });

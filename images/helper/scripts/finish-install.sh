@@ -2,8 +2,10 @@
 # After the install: the real update-initramfs (and initctl) back, one
 # initramfs per installed kernel, and the target's /proc and /sys unmounted.
 # "requested" (a delta install on a cached tree, which has its initramfs):
-# only if a package asked the stub for one.
-#   finish-install.sh TARGET upstart|systemd all|requested
+# only if a package asked the stub for one. "aside": none here, the builder
+# has them made on a copy of the tree while the root image is made
+# (initramfs-aside.sh).
+#   finish-install.sh TARGET upstart|systemd all|requested|aside
 set -euo pipefail
 t=${1:?target directory}
 init=${2:-systemd}
@@ -19,19 +21,12 @@ if [ "$init" = upstart ]; then
   chroot "$t" dpkg-divert --local --rename --divert /sbin/initctl.fuel-image --remove /sbin/initctl >/dev/null
 fi
 
-if [ "$when" = requested ] && [ "$requested" = no ]; then
+if [ "$when" = aside ]; then
+  echo "fuel-image: the initramfs is made beside the root image"
+elif [ "$when" = requested ] && [ "$requested" = no ]; then
   echo "fuel-image: no package asked for a new initramfs: the cached tree's stays"
-elif [ -x "$t/usr/sbin/update-initramfs" ] && [ -d "$t/lib/modules" ]; then
-  for dir in "$t"/lib/modules/*/; do
-    [ -d "$dir" ] || continue
-    version=$(basename "$dir")
-    mode=-c
-    if [ -e "$t/boot/initrd.img-$version" ]; then mode=-u; fi
-    echo "fuel-image: making the initramfs for $version (once)"
-    chroot "$t" update-initramfs "$mode" -k "$version"
-  done
 else
-  echo "fuel-image: no kernel or no initramfs-tools in the image: no initramfs to make"
+  bash "$(dirname "$0")/make-initramfs.sh" "$t"
 fi
 
 # A process left in the target keeps it busy: fall back to a lazy unmount.

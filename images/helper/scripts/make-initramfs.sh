@@ -1,0 +1,20 @@
+#!/bin/bash
+# One initramfs per installed kernel, made (or updated) by the tree's own
+# update-initramfs in a chroot whose /proc and /sys are mounted. Prints
+# "initrd VERSION" for each one made.
+#   make-initramfs.sh ROOT
+set -euo pipefail
+t=${1:?tree}
+if [ -x "$t/usr/sbin/update-initramfs" ] && [ -d "$t/lib/modules" ]; then
+  for dir in "$t"/lib/modules/*/; do
+    [ -d "$dir" ] || continue
+    version=$(basename "$dir")
+    mode=-c
+    if [ -e "$t/boot/initrd.img-$version" ]; then mode=-u; fi
+    echo "fuel-image: making the initramfs for $version (once)"
+    chroot "$t" update-initramfs "$mode" -k "$version"
+    echo "initrd $version"
+  done
+else
+  echo "fuel-image: no kernel or no initramfs-tools in the image: no initramfs to make"
+fi
