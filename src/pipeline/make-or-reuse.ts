@@ -1,22 +1,18 @@
 import type { Logger } from 'pino';
 import { startStoringBootstrap } from '../cache/bootstrap-cache.js';
 import { reportStore, startStoringTree, type MadeImages } from '../cache/fill-cache.js';
-import type { TreeEntry } from '../cache/schema.js';
 import { packedFromCache } from '../cache/image-cache.js';
 import { allCached, type CachePlan } from '../cache/plan-cache.js';
 import { partsSuffice, restoreParts, restoreTree } from '../cache/tree-cache.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
-import type { ImagePlan } from '../plan/plan-build.js';
-import { nodeAgentWarnings } from '../release/node-agent-needs.js';
 import { initSystemOf, type InitSystem } from '../release/releases.js';
 import { bootstrapRootfs, type FastIo } from '../stages/bootstrap-rootfs.js';
-import { inspectTarget } from '../stages/inspect-target.js';
 import { installDelta, installPackages } from '../stages/install-packages.js';
-import { cleanTarget, makeImages, splitTree } from '../stages/make-images.js';
-import { placeInitramfs, startInitramfsAside } from '../stages/make-initramfs-aside.js';
+import { makeImages } from '../stages/make-images.js';
 import type { ReleaseProbe } from '../stages/probe-release.js';
 import type { StageContext } from '../stages/stage-context.js';
 import { targetEnv } from '../stages/target-env.js';
+import { finishTree, type KeptTree, type TreeOptions } from './finish-tree.js';
 import type { Progress } from './progress.js';
 
 /**
@@ -58,14 +54,6 @@ export async function makeOrReuse(context: StageContext, release: ReleaseProbe, 
     (i) => byMount.get(i.image.mountPoint) ?? packedFromCache(i.image, i.key, i.entry!),
   );
   return { ...made, packed };
-}
-
-type KeptTree = Pick<TreeEntry, 'facts' | 'warnings' | 'io'>;
-
-interface TreeOptions {
-  missing: readonly ImagePlan[];
-  /** Stores the finished tree in the cache; absent without the cache. */
-  keep?: (tree: KeptTree) => Promise<boolean | Error>;
 }
 
 /**
@@ -141,35 +129,4 @@ async function extendCachedTree(
   await session.run('keep-status', ['install', '-D', '-m', '0644', status, HELPER.bootstrapStatus]);
   const made = await finishTree(context, init, base.entry.io, progress, logger, options);
   return { ...made, trees: { installed: { key: cachePlan.treeKey, hit: false }, delta_from: base.key } };
-}
-
-/**
- * Inspection, clean-up, a copy for the tree cache, and the filesystem
- * images. With `initramfsAside` (the install left it), the initramfs is made
- * on a copy of the tree meanwhile, and only /boot's image (and the tree's
- * store) waits for it.
- */
-async function finishTree(context: StageContext, init: InitSystem, io: FastIo, progress: Progress, logger: Logger, options: TreeOptions & { initramfsAside?: boolean }): Promise<MadeImages> {
-  const { session, plan } = context;
-  const aside = options.initramfsAside ? await startInitramfsAside(session) : undefined;
-  const facts = await inspectTarget(context);
-  const warnings = nodeAgentWarnings(facts.tree);
-  for (const warning of warnings) logger.warn({ step: 'inspect' }, warning);
-  progress.start('clean', 'removing build-only files from the tree');
-  await cleanTarget(context, facts, init);
-  // Hard links (a second): the copy is archived into the cache while split-tree and mke2fs work on the original.
-  if (options.keep) await session.run('keep-tree', ['cp', '-a', '-l', '--', HELPER.target, HELPER.keptTree]);
-  progress.start('filesystems', `making ${options.missing.length} filesystem image(s)${aside ? ', the initramfs beside them' : ''}`);
-  await splitTree(context);
-  const boot = plan.images.find((image) => image.mountPoint === '/boot');
-  const placed = aside && boot ? aside.made.then((versions) => placeInitramfs(session, versions, boot.sourceDir, options.keep && `${HELPER.keptTree}/boot`)) : undefined;
-  const keep = options.keep;
-  const treeStore = keep && (placed ? placed.then(() => keep({ facts, warnings, io }), toError) : keep({ facts, warnings, io }));
-  // Awaited here too: an initramfs that fails fails the build even when /boot's image is cached.
-  const [packed] = await Promise.all([makeImages(context, facts, options.missing, { split: false, ready: placed && new Map([['/boot', placed]]) }), placed]);
-  return { packed, facts, warnings, treeStore };
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

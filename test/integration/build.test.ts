@@ -74,6 +74,9 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
     assert.ok(boot.some((n) => n.startsWith('vmlinuz-')), boot.join(' '));
     assert.ok(boot.some((n) => n.startsWith('initrd.img-')), boot.join(' '));
     assert.deepEqual(await listDir(rootImg(), '/boot'), []);
+    // The initramfs was made beside the root image: none of its working files in it.
+    assert.deepEqual(await listDir(rootImg(), '/var/tmp'), []);
+    assert.deepEqual(await statInImage(rootImg(), '/var/tmp'), { mode: '01777', uid: 0, gid: 0 });
     assert.deepEqual(await statInImage(rootImg(), '/'), { mode: '0755', uid: 0, gid: 0 });
     assert.deepEqual(await statInImage(bootImg(), '/'), { mode: '0755', uid: 0, gid: 0 });
   });
@@ -131,6 +134,9 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
     // finish-install.sh says so once per kernel; the stub answered every other request.
     assert.equal(log.filter((l) => /making the initramfs for \S+/.test(String(l.msg))).length, 1, 'the initramfs is made once');
     assert.ok(log.some((l) => /update-initramfs .* deferred/.test(String(l.msg))), 'the install asked for an initramfs and was deferred');
+    // bookworm's initramfs-tools writes only /boot, an image of its own here: made on a copy of the tree beside the root image.
+    assert.ok(log.some((l) => l.step === 'make-initramfs' && /making the initramfs for/.test(String(l.msg))), 'made aside');
+    assert.ok(log.some((l) => l.step === 'place-initramfs'), 'placed into /boot');
   });
 
   it('verify passes on the fresh build, and the image boots under QEMU to multi-user', async () => {
