@@ -91,12 +91,14 @@ export interface CountPart {
 export function describeCounts(counts: Counts, options: { final?: boolean } = {}): CountPart[] {
   const parts: CountPart[] = [];
   const bs = counts.debootstrap;
-  if (bs.retrieved > 0) {
+  // A .deb apt prefetched is only validated (prefetch-debs.sh): every package is validated once, fetched or not.
+  const total = Math.max(bs.retrieved, bs.validated);
+  if (total > 0) {
     // The second stage unpacks and configures a few packages twice.
-    const of = (n: number) => `${Math.min(n, bs.retrieved)}/${bs.retrieved}`;
+    const of = (n: number) => `${Math.min(n, total)}/${total}`;
     const phase =
       bs.configured > 0 ? `${of(bs.configured)} configured` : bs.unpacked > 0 ? `${of(bs.unpacked)} unpacked` : bs.extracted > 0 ? `${of(bs.extracted)} extracted` : bs.validated > 0 ? `${bs.validated} validated` : '';
-    parts.push({ key: 'debootstrap', text: options.final ? `debootstrap ${bs.retrieved} packages` : `debootstrap ${bs.retrieved} fetched${phase ? `, ${phase}` : ''}` });
+    parts.push({ key: 'debootstrap', text: options.final ? `debootstrap ${total} packages` : `debootstrap ${total} fetched${phase ? `, ${phase}` : ''}` });
   }
   const apt = counts.apt;
   if (apt.fetched > 0 || apt.setUp > 0 || apt.unpacked > 0) {

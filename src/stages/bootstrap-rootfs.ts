@@ -22,6 +22,7 @@ export async function bootstrapRootfs({ session, plan, trust }: StageContext, re
   // A user keyring is added to the family's (prepareKeyring combines them).
   const gpg = trust.checkGpg ? [`--keyring=${trust.keyringPath ?? defaultKeyring(release.family)}`, '--force-check-gpg'] : ['--no-check-gpg'];
   const script = release.script ? [`/usr/share/debootstrap/scripts/${release.script}`] : [];
+  const prefetched = prefetchDebs({ session, plan, trust }, release);
   await session.runNetwork('bootstrap-download', ['debootstrap', '--foreign', '--variant=minbase', ...gpg, codename, HELPER.target, mirror.uri, ...script], {
     timeoutSeconds: ATTEMPT_TIMEOUT_SECONDS.bootstrap,
     what: 'bootstrap download',
@@ -37,6 +38,7 @@ export async function bootstrapRootfs({ session, plan, trust }: StageContext, re
       return undefined;
     },
   });
+  await prefetched;
   const second = await session.run('bootstrap-configure', ['bash', helperScript('second-stage.sh'), HELPER.target], { env: 'target' });
   const io: FastIo = /^io eatmydata$/m.test(second.stdout) ? 'eatmydata' : 'unsafe-io';
   session.setTargetEnv(targetEnv(plan.spec, io === 'eatmydata'));
@@ -48,6 +50,33 @@ export async function bootstrapRootfs({ session, plan, trust }: StageContext, re
   );
   return io;
 }
+
+/**
+ * Feeds debootstrap (prefetch-debs.sh): apt fetches the .debs of its first
+ * stage into the target's apt cache while debootstrap resolves dependencies,
+ * so that it finds them there instead of fetching each in turn. Best effort:
+ * settles when done and never fails the build (debootstrap fetches whatever
+ * is missing). Not with proxies: apt ignores no_proxy, so it could not honour
+ * direct_repo_addr_list as debootstrap's wget does.
+ */
+export function prefetchDebs({ session, plan, trust }: StageContext, release: ReleaseProbe): Promise<void> {
+  const { protocols } = plan.spec.proxies ?? { protocols: {} };
+  if (Object.values(protocols).some(Boolean)) return Promise.resolve();
+  const keyring = trust.checkGpg ? (trust.keyringPath ?? defaultKeyring(release.family)) : '';
+  const argv = ['timeout', String(PREFETCH_TIMEOUT_SECONDS), 'bash', helperScript('prefetch-debs.sh'), HELPER.target, plan.spec.repos[0]!.uri, plan.spec.codename, keyring];
+  return session.run('prefetch-debs', argv).then(
+    (result) => {
+      const count = Number(/^prefetched (\d+)$/m.exec(result.stdout)?.[1] ?? 0);
+      session.logger.info({ step: 'prefetch-debs', count }, `apt fetched ${count} .debs for debootstrap`);
+    },
+    (error: unknown) => {
+      if (!session.signal.aborted) session.logger.info({ step: 'prefetch-debs', err: error }, 'no .debs prefetched for debootstrap: it fetches them itself');
+    },
+  );
+}
+
+/** The prefetch is worth it only while debootstrap resolves dependencies: it never holds a build up for long. */
+const PREFETCH_TIMEOUT_SECONDS = 120;
 
 /** Failures no retry can fix: a suite the mirror does not have, a mirror that is not one. */
 export function classifyBootstrapFailure(result: Pick<ExecResult, 'outputTail'>, uri: string, codename: string): FuelImageError | undefined {

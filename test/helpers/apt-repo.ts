@@ -14,6 +14,8 @@ export interface TestPackage {
   version: string;
   /** More files it installs: path (relative to /) -> content. */
   files?: Record<string, string>;
+  /** Its Depends field, as written in a control file. */
+  depends?: string;
 }
 
 /** Builds name_version_all.deb holding /usr/share/doc/<name>/version (the version as text) and `files`. */
@@ -28,7 +30,7 @@ export async function makeDeb(work: string, pkg: TestPackage): Promise<string> {
   }
   await writeFile(
     path.join(root, 'DEBIAN/control'),
-    `Package: ${pkg.name}\nVersion: ${pkg.version}\nArchitecture: all\nMaintainer: fuel-image tests <tests@example.invalid>\nDescription: fuel-image test package\n`,
+    `Package: ${pkg.name}\nVersion: ${pkg.version}\nArchitecture: all\n${pkg.depends ? `Depends: ${pkg.depends}\n` : ''}Maintainer: fuel-image tests <tests@example.invalid>\nDescription: fuel-image test package\n`,
   );
   const deb = path.join(work, `${pkg.name}_${pkg.version}_all.deb`);
   await execa('dpkg-deb', ['--root-owner-group', '--build', root, deb]);

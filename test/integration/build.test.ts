@@ -131,7 +131,7 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
     assert.ok(log.some((l) => l.step === 'check-eatmydata' && l.eatmydata === true), 'eatmydata active in the chroot');
     const progress = log.filter((l) => typeof l.progress === 'number').map((l) => l.progress as number);
     assert.ok(progress.length >= 5 && progress.at(-1) === 100, progress.join(','));
-    // finish-install.sh says so once per kernel; the stub answered every other request.
+    // make-initramfs.sh says so once per kernel; the stub answered every other request.
     assert.equal(log.filter((l) => /making the initramfs for \S+/.test(String(l.msg))).length, 1, 'the initramfs is made once');
     assert.ok(log.some((l) => /update-initramfs .* deferred/.test(String(l.msg))), 'the install asked for an initramfs and was deferred');
     // bookworm's initramfs-tools writes only /boot, an image of its own here: made on a copy of the tree beside the root image.

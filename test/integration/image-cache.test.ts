@@ -24,6 +24,19 @@ import { diffTrees, extractImage, fingerprintTree } from '../helpers/tree-diff.j
 const CACHE_ON = { FUEL_IMAGE_NO_CACHE: '' };
 /** The test spec's packages and one more. */
 const PLUS_ONE = ['ifupdown', 'fuel-test-pkg', 'less'];
+/**
+ * Where the order of apt's choices matters: alt-p needs alt-q or alt-r,
+ * alt-a needs alt-r. Installing "alt-p alt-a" from scratch takes alt-q for
+ * alt-p (the first alternative: alt-r is not chosen yet); on a tree that
+ * holds alt-a (and so alt-r) alt-p needs nothing more. A delta install would
+ * end without alt-q, so apt's simulations disagree.
+ */
+const ALTERNATIVES = [
+  { name: 'alt-a', version: '1.0', depends: 'alt-r' },
+  { name: 'alt-p', version: '1.0', depends: 'alt-q | alt-r' },
+  { name: 'alt-q', version: '1.0' },
+  { name: 'alt-r', version: '1.0' },
+];
 
 describe('the image cache', () => {
   const workDir = useWorkDir('cache');
@@ -35,7 +48,7 @@ describe('the image cache', () => {
   before(async () => {
     repoDir = path.join(workDir(), 'www');
     // A file in /boot, so that the remade /boot image has something to compare (the light spec has no kernel).
-    await writeRepo(path.join(repoDir, 'flat'), [{ name: 'fuel-test-pkg', version: '1.0', files: { 'boot/fuel-test-pkg.cfg': 'menu\n' } }], { flat: true, suite: './', origin: 'fuel-image tests' });
+    await writeRepo(path.join(repoDir, 'flat'), [{ name: 'fuel-test-pkg', version: '1.0', files: { 'boot/fuel-test-pkg.cfg': 'menu\n' } }, ...ALTERNATIVES], { flat: true, suite: './', origin: 'fuel-image tests' });
     repo = await serveDirectory(repoDir);
     const pruned = await cache(['prune', '--all']);
     assert.equal(pruned.exitCode, 0, pruned.stderr.slice(-2000));
@@ -226,6 +239,21 @@ describe('the image cache', () => {
     assert.deepEqual(diffTrees(bootstrapped, scratch), []);
   });
 
+  it('a delta install apt disagrees with is not made: the build starts from the (cached) bootstrap', async (t) => {
+    await build('env_8_debian_12_amd64', [], CACHE_ON, { packages: ['ifupdown', 'alt-a'] });
+    const run = await build('env_9_debian_12_amd64', [], CACHE_ON, { packages: ['ifupdown', 'alt-p', 'alt-a'] });
+    t.diagnostic(`delta refused, then from the cached bootstrap: ${run.result.duration_seconds} s`);
+    assert.match(run.log, /a cached tree lacks only alt-p; the bootstrap is cached/);
+    assert.match(run.log, /"step":"simulate-install","agrees":false/);
+    assert.match(run.log, /no delta install \([^)]*alt-q/);
+    assert.ok(!run.log.includes('"step":"bootstrap-download"'), 'the bootstrap came from the cache');
+    const installed = run.metadata.fuel_image.installed_packages as Record<string, string>;
+    assert.deepEqual(['alt-a', 'alt-p', 'alt-q', 'alt-r'].map((name) => installed[name]), ['1.0', '1.0', '1.0', '1.0'], 'as from scratch: alt-q too');
+    const { cache_trees: trees } = run.metadata.fuel_image;
+    assert.equal(trees.delta_from, undefined);
+    assert.equal(trees.bootstrap.hit, true);
+  });
+
   it('misses for a changed package list, root password or Release file', async () => {
     const again = await runCli([JSON.stringify(spec('env_3_debian_12_amd64')), '--allow-unsigned'], { env: CACHE_ON });
     assert.equal(again.result.outcome, 'up-to-date', 'nothing changed yet: the output is up to date, Release files included');
@@ -269,8 +297,10 @@ describe('the image cache', () => {
 
   it('cache prune keeps it within --cache-max, least recently used first; prune --all empties it', async () => {
     const listed = (await cache(['ls'])).result;
-    // The images of both /boot formats, of the list with one more package and of the one from the bootstrap; their three trees; the one bootstrap.
-    assert.deepEqual(listed.entries.map((e: { kind: string }) => e.kind).sort(), ['bootstrap', 'image', 'image', 'image', 'image', 'image', 'image', 'image', 'tree', 'tree', 'tree']);
+    // The images of both /boot formats, of the list with one more package, of the one from the bootstrap and of both
+    // lists with alternatives; their five trees; the one bootstrap.
+    const kinds = listed.entries.map((e: { kind: string }) => e.kind);
+    assert.deepEqual([kinds.filter((k: string) => k === 'image').length, kinds.filter((k: string) => k === 'tree').length, kinds.filter((k: string) => k === 'bootstrap').length], [11, 5, 1]);
     const largest = Math.max(...listed.entries.map((e: { bytes: number }) => e.bytes));
     const pruned = await cache(['prune', '--cache-max', String(largest)]);
     assert.equal(pruned.exitCode, 0, pruned.stderr.slice(-2000));

@@ -181,6 +181,10 @@ describe('download counts from debootstrap and apt lines', () => {
       ['debootstrap 3 packages', 'apt 1 packages, 1.0 MB'],
     );
     assert.deepEqual(describeCounts(emptyCounts()), []);
+    // .debs apt prefetched are only validated: still counted as debootstrap's packages.
+    const prefetched = feed(['I: Validating a 1', 'I: Retrieving b 1', 'I: Validating b 1', 'I: Extracting a...', 'I: Extracting b...']);
+    assert.deepEqual(describeCounts(prefetched).map((p) => p.text), ['debootstrap 2 fetched, 2/2 extracted']);
+    assert.deepEqual(describeCounts(prefetched, { final: true }).map((p) => p.text), ['debootstrap 2 packages']);
   });
 });
 

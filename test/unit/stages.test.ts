@@ -228,11 +228,31 @@ describe('bootstrapRootfs', () => {
     assert.equal(configure.env, 'target');
     assert.deepEqual(
       fake.calls.map((c) => `${c.kind}:${c.name ?? ''}`),
-      ['runNetwork:bootstrap-download', 'run:bootstrap-configure', 'setTargetEnv:'],
+      ['run:prefetch-debs', 'runNetwork:bootstrap-download', 'run:bootstrap-configure', 'setTargetEnv:'],
     );
     // eatmydata loads in the target: its environment keeps the preload.
     assert.deepEqual(only(fake.callsOf('setTargetEnv'), 'setTargetEnv').env, targetEnv(buildPlan.spec, true));
     assert.ok(fake.targetEnv!.includes('LD_PRELOAD=/.fuel-image/libeatmydata.so'));
+  });
+
+  it('feeds debootstrap: apt fetches its .debs into the target beside the first stage, checked with the same keyring; a failure is no failure', async () => {
+    const prefetch = (fake: FakeSession) => only(fake.commands('prefetch-debs'), 'prefetch-debs');
+    const configured = { stdout: 'io eatmydata\n' };
+    const fake = new FakeSession().on('bootstrap-configure', configured).on('prefetch-debs', { stdout: 'prefetched 88\n' });
+    await bootstrapRootfs(context(fake, plan()), DEBIAN);
+    assert.deepEqual(prefetch(fake).argv, ['timeout', '120', 'bash', helperScript('prefetch-debs.sh'), '/target', UNIT_MIRROR, 'bookworm', '/usr/share/keyrings/debian-archive-keyring.gpg']);
+    assert.equal(prefetch(fake).env, 'helper', 'in the helper, with its environment (proxies none)');
+    // --no-check-gpg: no keyring, no check (trusted=yes in the script).
+    const unchecked = new FakeSession().on('bootstrap-configure', configured);
+    await bootstrapRootfs({ ...context(unchecked, plan()), trust: { checkGpg: false, allowUnsigned: true, checkValidUntil: true } }, DEBIAN);
+    assert.equal(prefetch(unchecked).argv!.at(-1), '');
+    // A prefetch that fails leaves debootstrap to fetch everything: the bootstrap goes on.
+    const failing = new FakeSession().on('bootstrap-configure', configured).on('prefetch-debs', { exitCode: 100, stderr: 'E: Unable to locate package' });
+    assert.equal(await bootstrapRootfs(context(failing, plan()), DEBIAN), 'eatmydata');
+    // With proxies: none (apt ignores no_proxy, so direct_repo_addr_list could not be honoured).
+    const proxied = new FakeSession().on('bootstrap-configure', configured);
+    await bootstrapRootfs(context(proxied, plan({ proxies: { protocols: { http: 'http://127.0.0.1:3128' } } })), DEBIAN);
+    assert.equal(proxied.commands('prefetch-debs').length, 0);
   });
 
   it("gives a target that cannot load eatmydata (io unsafe-io) an environment without LD_PRELOAD", async () => {
