@@ -14,7 +14,10 @@ t=${1:?target directory}
 mirror=${2:?mirror}
 suite=${3:?suite}
 keyring=${4:-}
-work=/work/prefetch
+# apt's own files (the compressed index, nothing else) outside the tree and
+# the images' directory, and gone when done: a full disk is told from those.
+work=$(mktemp -d /tmp/fuel-image-prefetch.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 archives=$t/var/cache/apt/archives
 mkdir -p "$work/lists/partial" "$work/cache" "$work/parts" "$archives/partial"
 : > "$work/status"
@@ -25,6 +28,7 @@ opts=(-qq
   -o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=$work/parts"
   -o "Dir::Etc::Parts=$work/parts" -o "Dir::Etc::PreferencesParts=$work/parts" -o Dir::Etc::Preferences=/dev/null
   -o "Dir::State::Lists=$work/lists" -o "Dir::State::status=$work/status" -o "Dir::Cache=$work/cache"
+  -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Acquire::GzipIndexes=true
   -o "Dir::Cache::Archives=$archives" -o APT::Architecture=amd64 -o APT::Architectures=amd64
   -o Acquire::Languages=none -o Acquire::PDiffs=false -o Acquire::Check-Valid-Until=false
   -o APT::Install-Recommends=false -o APT::Sandbox::User=root -o Debug::NoLocking=true)
