@@ -45,6 +45,11 @@ export class FuelImageError extends Error {
   }
 }
 
+/** Any thrown value as an Error (a store's outcome is kept as a value, to be reported later). */
+export function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 export function isFuelImageError(error: unknown): error is FuelImageError {
   return error instanceof FuelImageError;
 }

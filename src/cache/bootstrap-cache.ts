@@ -1,3 +1,4 @@
+import { toError } from '../errors.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
 import { cacheEnv, parseEntries } from './image-cache.js';
@@ -22,6 +23,6 @@ export async function startStoringBootstrap(session: HelperSession, key: string,
   const stored = session
     .run('cache-put', ['bash', helperScript('cache.sh'), 'put', 'bootstraps', key, HELPER.keptBootstrap], { env: cacheEnv(), stdin: JSON.stringify(entry) })
     .then((result) => /^stored$/m.test(result.stdout))
-    .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    .catch(toError);
   return { stored };
 }

@@ -1,3 +1,4 @@
+import { toError } from '../errors.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import { HELPER } from '../plan/helper-paths.js';
 import type { BuildPlan } from '../plan/plan-build.js';
@@ -55,7 +56,7 @@ export function reportStore(session: HelperSession, what: string, key: string, s
  */
 export function startStoringTree(session: HelperSession, cachePlan: CachePlan, plan: BuildPlan, tree: Pick<TreeEntry, 'facts' | 'warnings' | 'io'>): Promise<boolean | Error> {
   const entry: TreeEntry = { codename: plan.spec.codename, baseKey: cachePlan.baseKey, packages: plan.packages, createdAt: new Date().toISOString(), ...tree };
-  return storeTree(session, cachePlan.treeKey, HELPER.keptTree, HELPER.bootstrapStatus, entry).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  return storeTree(session, cachePlan.treeKey, HELPER.keptTree, HELPER.bootstrapStatus, entry).catch(toError);
 }
 
 /**

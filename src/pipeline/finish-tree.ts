@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { MadeImages } from '../cache/fill-cache.js';
 import type { TreeEntry } from '../cache/schema.js';
+import { toError } from '../errors.js';
 import { HELPER } from '../plan/helper-paths.js';
 import type { ImagePlan } from '../plan/plan-build.js';
 import { nodeAgentWarnings } from '../release/node-agent-needs.js';
@@ -45,8 +46,4 @@ export async function finishTree(context: StageContext, init: InitSystem, io: Fa
   // Awaited here too: an initramfs that fails fails the build even when /boot's image is cached.
   const [packed] = await Promise.all([makeImages(context, facts, options.missing, { split: false, ready: placed && new Map([['/boot', placed]]) }), placed]);
   return { packed, facts, warnings, treeStore };
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

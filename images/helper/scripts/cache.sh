@@ -35,7 +35,7 @@ kinds=(images trees bootstraps)
 mkdir -p "${kinds[@]/#/$root/}"
 
 valid_key() { [[ $1 =~ ^[0-9a-f]{64}$ ]] || { echo "cache.sh: bad key $1" >&2; exit 2; }; }
-valid_kind() { [[ $1 = images || $1 = trees || $1 = bootstraps ]] || { echo "cache.sh: bad kind $1" >&2; exit 2; }; }
+valid_kind() { [[ " ${kinds[*]} " = *" $1 "* ]] || { echo "cache.sh: bad kind $1" >&2; exit 2; }; }
 payload() { if [ "$1" = images ]; then echo image; else echo tree.tar; fi; }
 # The same tar options both ways: owners by number (the helper's passwd is
 # not the target's), file capabilities and ACLs kept.
