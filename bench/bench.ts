@@ -22,6 +22,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { DEFAULT_GZIP_LEVEL } from '../src/plan/plan-build.js';
 
 const MODES = ['fuel', 'mmdebstrap', 'cold', 'same-spec', 'one-package', 'boot-format'] as const;
 type Mode = (typeof MODES)[number];
@@ -44,6 +45,8 @@ for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`--modes: u
 interface Sample {
   seconds: number;
   stages: Record<string, number>;
+  /** The gzip files' bytes, all images together: what the level trades against time. */
+  bytes?: number;
 }
 
 const work = await mkdtemp(path.join(tmpdir(), 'fuel-image-bench-'));
@@ -102,10 +105,10 @@ async function runFuelImage(label: string, specDoc: Record<string, any>, args: s
   const run = await execa('node', [CLI, JSON.stringify(specDoc), '--progress=json', ...args], { env, reject: false });
   const seconds = (performance.now() - started) / 1000;
   if (run.exitCode !== 0) throw new Error(`${label}: fuel-image exited ${run.exitCode}: ${run.stderr.slice(-3000)}`);
-  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { stages: Record<string, number> };
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { stages: Record<string, number>; images: Array<{ size: number }> };
   console.error(`${label}: ${seconds.toFixed(1)} s`);
   await rm(specDoc.output, { recursive: true, force: true });
-  return { seconds, stages: result.stages };
+  return { seconds, stages: result.stages, bytes: result.images.reduce((sum, image) => sum + image.size, 0) };
 }
 
 async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
@@ -116,7 +119,7 @@ async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
   // The script on stdin: no host path is mounted, as with fuel-image's own helper.
   const run = await execa(
     'docker',
-    ['run', '-i', '--rm', '--network', 'host', '--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined', '--label', 'fuel-image.bench=1', image, 'bash', '-s', '--', mirror, suite, ...PACKAGES],
+    ['run', '-i', '--rm', '--network', 'host', '-e', `GZIP_LEVEL=${DEFAULT_GZIP_LEVEL}`, '--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined', '--label', 'fuel-image.bench=1', image, 'bash', '-s', '--', mirror, suite, ...PACKAGES],
     { input: script, reject: false },
   );
   const seconds = (performance.now() - started) / 1000;
@@ -125,7 +128,8 @@ async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
   const stages: Record<string, number> = {};
   for (let i = 0; i + 1 < marks.length; i++) stages[marks[i]!.stage] = (marks[i + 1]!.at - marks[i]!.at) / 1000;
   console.error(`${mode}: ${seconds.toFixed(1)} s`);
-  return { seconds, stages };
+  const bytes = [...run.stderr.matchAll(/^\S+\s+\d+\s+\S+\s+\S+\s+(\d+)\s.*\.img\.gz$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return { seconds, stages, bytes: bytes || undefined };
 }
 
 /** The helper plus mmdebstrap, built once per helper version. */
@@ -143,13 +147,13 @@ function median(numbers: number[]): number {
 }
 
 function summarise() {
-  const result: Record<string, { seconds: number; runs: number[]; stages: Record<string, number> }> = {};
+  const result: Record<string, { seconds: number; runs: number[]; stages: Record<string, number>; image_bytes?: number }> = {};
   for (const [mode, list] of samples) {
     if (list.length === 0) continue;
     const seconds = median(list.map((s) => s.seconds));
     // The stages of the run nearest the median.
     const nearest = list.reduce((a, b) => (Math.abs(b.seconds - seconds) < Math.abs(a.seconds - seconds) ? b : a));
-    result[mode] = { seconds: round(seconds), runs: list.map((s) => round(s.seconds)), stages: Object.fromEntries(Object.entries(nearest.stages).map(([k, v]) => [k, round(v)])) };
+    result[mode] = { seconds: round(seconds), runs: list.map((s) => round(s.seconds)), stages: Object.fromEntries(Object.entries(nearest.stages).map(([k, v]) => [k, round(v)])), image_bytes: nearest.bytes };
   }
   const ratio = (a?: number, b?: number) => (a && b ? round(a / b, 2) : null);
   const fuel = result.fuel?.seconds;
@@ -165,7 +169,7 @@ function summarise() {
   return {
     date: new Date().toISOString(),
     machine: { cpus: availableParallelism(), node: process.version },
-    workload: { suite, packages: PACKAGES, images: { '/': 'ext4', '/boot': 'ext2' }, container: 'gzip', extra_package: EXTRA_PACKAGE },
+    workload: { suite, packages: PACKAGES, images: { '/': 'ext4', '/boot': 'ext2' }, container: 'gzip', gzip_level: DEFAULT_GZIP_LEVEL, extra_package: EXTRA_PACKAGE },
     runs,
     modes: result,
     ratios,
@@ -175,11 +179,11 @@ function summarise() {
 
 function printTable(report: ReturnType<typeof summarise>): void {
   const stageNames = [...new Set(Object.values(report.modes).flatMap((m) => Object.keys(m.stages)))];
-  const head = ['mode'.padEnd(12), 'seconds'.padStart(8), 'x fuel'.padStart(7), '/ cold'.padStart(7), ...stageNames.map((s) => s.slice(0, 11).padStart(11))];
+  const head = ['mode'.padEnd(12), 'seconds'.padStart(8), 'x fuel'.padStart(7), '/ cold'.padStart(7), 'MB out'.padStart(7), ...stageNames.map((s) => s.slice(0, 11).padStart(11))];
   console.log(`\n${head.join(' ')}`);
   for (const [mode, r] of Object.entries(report.modes)) {
     const ratios = report.ratios[mode]!;
-    const cells = [mode.padEnd(12), r.seconds.toFixed(1).padStart(8), fmt(ratios.speedup_vs_fuel).padStart(7), fmt(ratios.share_of_cold).padStart(7), ...stageNames.map((s) => (r.stages[s] === undefined ? '' : r.stages[s]!.toFixed(1)).padStart(11))];
+    const cells = [mode.padEnd(12), r.seconds.toFixed(1).padStart(8), fmt(ratios.speedup_vs_fuel).padStart(7), fmt(ratios.share_of_cold).padStart(7), (r.image_bytes ? (r.image_bytes / 1e6).toFixed(1) : '').padStart(7), ...stageNames.map((s) => (r.stages[s] === undefined ? '' : r.stages[s]!.toFixed(1)).padStart(11))];
     console.log(cells.join(' '));
   }
   console.log('\ntargets');

@@ -140,6 +140,7 @@ async function runBuild(args: BuildArgs, logger: Logger, signal: AbortSignal) {
     allowUnsigned: args.allowUnsigned,
     checkValidUntil: args.checkValidUntil,
     featureSet: args.featureSet,
+    gzipLevel: args.gzipLevel,
     keyringFile: args.keyring,
     force: args.force,
     lockWaitSeconds: args.lockWaitSeconds,

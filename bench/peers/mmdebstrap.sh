@@ -2,7 +2,7 @@
 # What a user assembles from mmdebstrap in three commands, inside the bench
 # image (the helper plus mmdebstrap): the tree with apt's parallel
 # downloads, then the same imaging as fuel-image (mke2fs -d, pigz side by
-# side; imaging.sh is sourced first).
+# side at fuel-image's default level, GZIP_LEVEL; imaging.sh is sourced first).
 #   mmdebstrap.sh MIRROR SUITE PACKAGE...
 set -euo pipefail
 mirror=${1:?mirror} suite=${2:?suite}
@@ -18,8 +18,8 @@ mark filesystems
 make_images "$t"
 
 mark compress
-pigz -n -6 /tmp/root.img &
-pigz -n -6 /tmp/boot.img
+pigz -n "-${GZIP_LEVEL:-6}" /tmp/root.img &
+pigz -n "-${GZIP_LEVEL:-6}" /tmp/boot.img
 wait
 mark done
 ls -l /tmp/*.img.gz >&2

@@ -6,7 +6,7 @@ import type { ImagePlan } from '../plan/plan-build.js';
 import { VERSION } from '../version.js';
 
 /** The build key's inputs (the trust options, helper and base), with the keyring's bytes and the mirrors' state. */
-export interface TreeKeyInputs extends Omit<BuildKeyInputs, 'featureSet' | 'keyringFile'> {
+export interface TreeKeyInputs extends Omit<BuildKeyInputs, 'featureSet' | 'gzipLevel' | 'keyringFile'> {
   /** The user keyring's bytes (--keyring), empty without one. */
   keyring: Buffer;
   /** sha256 of each repo's Release file, in the spec's order: a mirror update changes the key. */
@@ -80,7 +80,15 @@ export function computeBootstrapKey(secret: Buffer, inputs: TreeKeyInputs): Prom
  * point's part of the tree minus the mount points below it). Not its file
  * name: another environment gets it under its own.
  */
-export function imageCacheKey(treeKey: string, image: Pick<ImagePlan, 'mountPoint' | 'format' | 'container'>, mountPoints: readonly string[], featureSet: string): string {
-  const text = canonicalJson({ tree: treeKey, mountPoint: image.mountPoint, format: image.format, container: image.container, layout: [...mountPoints].sort(), featureSet });
+export function imageCacheKey(
+  treeKey: string,
+  image: Pick<ImagePlan, 'mountPoint' | 'format' | 'container'>,
+  mountPoints: readonly string[],
+  featureSet: string,
+  gzipLevel: number,
+): string {
+  // The level changes a gzip image's bytes (its md5 in the metadata), not a raw one's.
+  const level = image.container === 'gzip' ? { gzipLevel } : {};
+  const text = canonicalJson({ tree: treeKey, mountPoint: image.mountPoint, format: image.format, container: image.container, layout: [...mountPoints].sort(), featureSet, ...level });
   return createHash('sha256').update(text).digest('hex');
 }

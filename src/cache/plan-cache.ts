@@ -46,7 +46,7 @@ export async function planCache(session: HelperSession, plan: BuildPlan, options
     computeBootstrapKey(options.secret, keyInputs),
   ]);
   const mountPoints = plan.images.map((image) => image.mountPoint);
-  const keyed = plan.images.map((image) => ({ image, key: imageCacheKey(treeKey, image, mountPoints, plan.featureSet) }));
+  const keyed = plan.images.map((image) => ({ image, key: imageCacheKey(treeKey, image, mountPoints, plan.featureSet, plan.gzipLevel) }));
   const found = await lookUpImages(session, keyed.map((k) => k.key));
   const images = keyed.map((k) => ({ ...k, entry: found.get(k.key) }));
   const misses = images.filter((i) => !i.entry).map((i) => i.image.mountPoint);

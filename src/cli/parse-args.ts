@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FuelImageError } from '../errors.js';
 import { PROGRESS_MODES, type ProgressRequest } from '../log/progress-mode.js';
+import { DEFAULT_GZIP_LEVEL } from '../plan/plan-build.js';
 import type { ExampleArgs, MirrorArgs } from './print-example.js';
 import type { ServeArgs } from './serve-images.js';
 
@@ -27,6 +28,8 @@ export interface BuildArgs {
   allowUnsigned: boolean;
   checkValidUntil: boolean;
   featureSet: 'compatible' | 'target';
+  /** pigz's level for gzip containers (--gzip-level). */
+  gzipLevel: number;
   force: boolean;
   lockWaitSeconds: number;
   /** The image cache: --no-cache turns it off; --cache-max bounds it. */
@@ -100,6 +103,7 @@ const OPTIONS = {
   'allow-unsigned': { type: 'boolean' },
   'no-check-valid-until': { type: 'boolean' },
   'fs-features': { type: 'string' },
+  'gzip-level': { type: 'string' },
   force: { type: 'boolean', short: 'f' },
   'lock-wait': { type: 'string' },
   all: { type: 'boolean' },
@@ -191,6 +195,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     allowUnsigned: values['allow-unsigned'] ?? process.env.FUEL_IMAGE_ALLOW_UNSIGNED === '1',
     checkValidUntil: !(values['no-check-valid-until'] ?? process.env.FUEL_IMAGE_NO_CHECK_VALID_UNTIL === '1'),
     featureSet: featureSet(values['fs-features']),
+    gzipLevel: integer('--gzip-level', values['gzip-level'], DEFAULT_GZIP_LEVEL, 1, 9),
     force: values.force ?? false,
     lockWaitSeconds: integer('--lock-wait', values['lock-wait'], 3600, 0, 86_400),
     cache: { enabled: !(values['no-cache'] ?? process.env.FUEL_IMAGE_NO_CACHE === '1'), maxBytes: byteSize('--cache-max', values['cache-max'] ?? process.env.FUEL_IMAGE_CACHE_MAX) },

@@ -40,6 +40,8 @@ export interface BuildOptions {
   checkValidUntil: boolean;
   /** Filesystem features the node agent's e2fsprogs reads, or the target's own. */
   featureSet: FeatureSet;
+  /** pigz's level for gzip containers. */
+  gzipLevel: number;
   /** A keyring file on the builder's side, for archives whose key the helper lacks. */
   keyringFile?: string;
   /** Rebuild even if the output is up to date. */
@@ -64,7 +66,7 @@ export interface BuildResult {
 export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const { spec, logger, signal } = options;
-  const plan = planBuild(spec, { featureSet: options.featureSet });
+  const plan = planBuild(spec, { featureSet: options.featureSet, gzipLevel: options.gzipLevel });
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   await checkOutputDirectory(spec.output);
   const lock = await lockOutput(spec.output, { waitSeconds: options.lockWaitSeconds, logger, signal });

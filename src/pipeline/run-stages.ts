@@ -15,7 +15,7 @@ import { planBuild, type BuildPlan } from '../plan/plan-build.js';
 import type { PackedImage } from '../stages/make-images.js';
 import { prepareKeyring } from '../stages/prepare-keyring.js';
 import { probeRelease } from '../stages/probe-release.js';
-import { readReleaseDigests } from '../stages/read-release-digests.js';
+import { checkRepoReleases, readReleaseDigests } from '../stages/read-release-digests.js';
 import type { TrustOptions } from '../stages/stage-context.js';
 import { discardTrees } from '../stages/discard-trees.js';
 import { helperEnv, targetEnv } from '../stages/target-env.js';
@@ -76,13 +76,14 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
     progress.start('bootstrap', `bootstrapping ${spec.codename} from ${spec.repos[0]!.name}`);
     const release = await probeRelease({ session, plan, trust });
     // A codename the table does not know gets its family (and default packages) from the probe.
-    if (!plan.family) plan = planBuild(spec, { family: release.family, featureSet: plan.featureSet });
+    if (!plan.family) plan = planBuild(spec, { family: release.family, featureSet: plan.featureSet, gzipLevel: plan.gzipLevel });
     if (options.keyringFile) {
       const keyrings = await prepareKeyring(session, options.keyringFile, release.family);
       trust.keyringPath = keyrings.combined;
       trust.aptKeyringPath = keyrings.user;
     }
-    const releaseDigests = await readReleaseDigests(session, spec.repos);
+    const { digests: releaseDigests, repos: releases } = await readReleaseDigests(session, spec.repos);
+    checkRepoReleases(spec.repos, releases, trust);
     const cachePlan = options.cache ? await planCache(session, plan, options.cache, releaseDigests) : undefined;
     const made = await makeOrReuse({ session, plan, trust }, release, cachePlan, progress, logger);
     const { packed, facts, warnings } = made;

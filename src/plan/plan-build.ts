@@ -18,6 +18,13 @@ export interface ImagePlan {
   containerPath: string;
 }
 
+/**
+ * pigz's level for gzip images. 4 takes half the CPU of gzip's usual 6 for
+ * images about 3 % larger (the example's root image: 15 against 29 CPU
+ * seconds, 184 against 178 MB); a build is CPU-bound on its images.
+ */
+export const DEFAULT_GZIP_LEVEL = 4;
+
 export interface BuildPlan {
   spec: Spec;
   images: ImagePlan[];
@@ -29,6 +36,8 @@ export interface BuildPlan {
   packages: string[];
   /** Filesystem features for the node agent's e2fsprogs ("compatible") or the target's own. */
   featureSet: FeatureSet;
+  /** pigz's level for gzip containers. */
+  gzipLevel: number;
   metadataName: string;
 }
 
@@ -36,6 +45,7 @@ export interface PlanOptions {
   /** The family found from repos[0]'s Release file, for a codename the table does not know. */
   family?: Family;
   featureSet?: FeatureSet;
+  gzipLevel?: number;
 }
 
 export function planBuild(spec: Spec, options: PlanOptions = {}): BuildPlan {
@@ -65,6 +75,7 @@ export function planBuild(spec: Spec, options: PlanOptions = {}): BuildPlan {
     family,
     packages: spec.packages ?? (family ? defaultPackages(family) : []),
     featureSet: options.featureSet ?? 'compatible',
+    gzipLevel: options.gzipLevel ?? DEFAULT_GZIP_LEVEL,
     metadataName: metadataFileName(spec.image_data['/']!.uri),
   };
 }

@@ -76,9 +76,9 @@ function targetE2fsprogs(codename: string, facts: TargetFacts): string {
   return facts.installed.e2fsprogs ?? RELEASES[codename]?.e2fsprogs ?? NODE_AGENT_E2FSPROGS;
 }
 
-async function makeImage({ session }: StageContext, image: ImagePlan, reader: string, whose: string): Promise<PackedImage> {
+async function makeImage({ session, plan }: StageContext, image: ImagePlan, reader: string, whose: string): Promise<PackedImage> {
   const features = mkfsFeatures(image.format, reader);
-  const result = await session.run(`mkfs ${image.mountPoint}`, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, features, image.container]);
+  const result = await session.run(`mkfs ${image.mountPoint}`, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, features, image.container, String(plan.gzipLevel)]);
   const made = /^features (.*)$/m.exec(result.stdout)?.[1]?.trim().split(/\s+/) ?? [];
   const extra = unexpectedFeatures(image.format, reader, made);
   if (extra.length > 0)

@@ -107,6 +107,7 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
   it('warns about nothing the node agent needs: grub and ifupdown are in the example', () => {
     assert.deepEqual(run.result.warnings, []);
     assert.equal(meta.fuel_image.feature_set, 'compatible');
+    assert.equal(meta.fuel_image.gzip_level, 4, 'pigz -4 by default');
   });
 
   it('writes metadata whose md5s and sizes match the files', async () => {

@@ -26,6 +26,7 @@ function inputs(overrides: Record<string, unknown> = {}, options: Partial<BuildK
     allowUnsigned: false,
     checkValidUntil: true,
     featureSet: 'compatible',
+    gzipLevel: 4,
     ...options,
   };
 }
@@ -75,6 +76,7 @@ describe('build key', () => {
     const base = await computeBuildKey(secretA, inputs());
     assert.notEqual(await computeBuildKey(secretA, inputs({}, { checkGpg: false })), base);
     assert.notEqual(await computeBuildKey(secretA, inputs({}, { featureSet: 'target' })), base);
+    assert.notEqual(await computeBuildKey(secretA, inputs({}, { gzipLevel: 9 })), base);
     const keyring = path.join(await dir, 'k.gpg');
     await writeFile(keyring, 'key one');
     const withKeyring = await computeBuildKey(secretA, inputs({}, { keyringFile: keyring }));
@@ -86,7 +88,7 @@ describe('build key', () => {
   it('is not a plain sha256 of the inputs (the old, brute-forceable key)', async () => {
     const input = inputs();
     const { output: _output, ...content } = input.spec;
-    const text = `${canonicalJson(content)}\0${VERSION}\0${input.helper}\0${input.baseImage}\0${input.checkGpg}\0${input.allowUnsigned}\0${input.checkValidUntil}\0${input.featureSet}\0`;
+    const text = `${canonicalJson(content)}\0${VERSION}\0${input.helper}\0${input.baseImage}\0${input.checkGpg}\0${input.allowUnsigned}\0${input.checkValidUntil}\0${input.featureSet}\0${input.gzipLevel}\0`;
     const key = await computeBuildKey(secretA, input);
     assert.notEqual(key, createHash('sha256').update(text).digest('hex'));
     assert.notEqual(key, createHash('sha256').update(secretA).update(text).digest('hex'));

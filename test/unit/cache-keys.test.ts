@@ -46,20 +46,23 @@ describe('cache keys', () => {
     assert.notEqual(await computeTreeKey(Buffer.alloc(32, 8), inputs()), a);
   });
 
-  it('an image key depends on its mount point, format, container, the layout and the feature set, not its file name', () => {
+  it('an image key depends on its mount point, format, container, the layout, the feature set and (gzip only) the level, not its file name', () => {
     const plan = planBuild(Spec.parse(unitSpec()));
     const mounts = plan.images.map((i) => i.mountPoint);
     const root = plan.images.find((i) => i.mountPoint === '/')!;
-    const key = imageCacheKey('t'.repeat(64), root, mounts, 'compatible');
-    assert.equal(imageCacheKey('t'.repeat(64), { ...root, fileName: 'other.img.gz' } as typeof root, mounts, 'compatible'), key);
+    const key = imageCacheKey('t'.repeat(64), root, mounts, 'compatible', 4);
+    assert.equal(imageCacheKey('t'.repeat(64), { ...root, fileName: 'other.img.gz' } as typeof root, mounts, 'compatible', 4), key);
     for (const other of [
-      imageCacheKey('u'.repeat(64), root, mounts, 'compatible'),
-      imageCacheKey('t'.repeat(64), { ...root, format: 'ext3' }, mounts, 'compatible'),
-      imageCacheKey('t'.repeat(64), { ...root, container: 'raw' }, mounts, 'compatible'),
-      imageCacheKey('t'.repeat(64), root, ['/'], 'compatible'),
-      imageCacheKey('t'.repeat(64), root, mounts, 'target'),
+      imageCacheKey('u'.repeat(64), root, mounts, 'compatible', 4),
+      imageCacheKey('t'.repeat(64), { ...root, format: 'ext3' }, mounts, 'compatible', 4),
+      imageCacheKey('t'.repeat(64), { ...root, container: 'raw' }, mounts, 'compatible', 4),
+      imageCacheKey('t'.repeat(64), root, ['/'], 'compatible', 4),
+      imageCacheKey('t'.repeat(64), root, mounts, 'target', 4),
+      imageCacheKey('t'.repeat(64), root, mounts, 'compatible', 9),
     ])
       assert.notEqual(other, key);
+    const raw = { ...root, container: 'raw' as const };
+    assert.equal(imageCacheKey('t'.repeat(64), raw, mounts, 'compatible', 1), imageCacheKey('t'.repeat(64), raw, mounts, 'compatible', 9), 'a raw image is not compressed');
   });
 });
 

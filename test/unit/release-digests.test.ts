@@ -3,8 +3,13 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { FuelImageError } from '../../src/errors.js';
 import { compareReleaseDigests, fetchReleaseDigests, proxyFor } from '../../src/output/fetch-release-digests.js';
-import { Spec } from '../../src/input/schema.js';
+import { Spec, type Repo } from '../../src/input/schema.js';
+import { checkRepoReleases, parseReleaseDigests, type RepoRelease } from '../../src/stages/read-release-digests.js';
 import { unitSpec } from '../helpers/specs.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -58,5 +63,91 @@ describe('the up-to-date check\u2019s Release files', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+const SCRIPT = fileURLToPath(new URL('../../images/helper/scripts/release-digests.sh', import.meta.url));
+
+describe('the build\u2019s first look at every repo (before the bootstrap)', () => {
+  const signed = ['-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA512', '', 'Origin: Debian', 'Suite: testing', 'Valid-Until: Fri, 06 Nov 2026 08:08:01 UTC', 'Components: main contrib', '', '-----BEGIN PGP SIGNATURE-----', 'Components: fake', '-----END PGP SIGNATURE-----', ''].join('\n');
+  const plain = 'Origin: Local\nSuite: ./\n';
+
+  it('release-digests.sh: the digest, Valid-Until and Components of InRelease (else Release), "absent" for 404s, "missing" otherwise', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/signed/dists/forky/InRelease') return res.end(signed);
+      if (req.url === '/flat/Release') return res.end(plain);
+      res.statusCode = req.url!.startsWith('/broken/') ? 500 : 404;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { stdout } = await promisify(execFile)('bash', [SCRIPT, `${base}/signed/dists/forky/`, `${base}/flat/`, `${base}/gone/dists/x/`, `${base}/broken/dists/x/`]);
+      assert.deepEqual(stdout.split('\n'), [
+        `${sha(signed)} InRelease\tFri, 06 Nov 2026 08:08:01 UTC\tmain contrib`,
+        `${sha(plain)} Release\t-\t-`,
+        'absent',
+        'missing',
+        '',
+      ]);
+      const parsed = parseReleaseDigests(stdout, 4);
+      assert.equal(parsed.digests, undefined, 'no digests unless every repo was read');
+      assert.deepEqual(parsed.repos, [
+        { state: 'read', digest: `${sha(signed)} InRelease`, validUntil: new Date('2026-11-06T08:08:01Z'), components: ['main', 'contrib'] },
+        { state: 'read', digest: `${sha(plain)} Release`, validUntil: undefined, components: undefined },
+        { state: 'absent' },
+        { state: 'missing' },
+      ]);
+      assert.deepEqual(parseReleaseDigests(stdout.split('\n').slice(0, 2).join('\n'), 2).digests, [`${sha(signed)} InRelease`, `${sha(plain)} Release`]);
+    } finally {
+      server.close();
+    }
+  });
+
+  const repo = (name: string, extra: Partial<Repo> = {}): Repo => ({ name, type: 'deb', uri: `http://user:s3cret@127.0.0.1:8080/${name}`, suite: 'forky', section: 'main', priority: null, ...extra });
+  const read = (extra: Partial<Extract<RepoRelease, { state: 'read' }>> = {}): RepoRelease => ({ state: 'read', digest: `${sha('x')} InRelease`, components: ['main', 'contrib'], ...extra });
+  const trust = { checkGpg: true, allowUnsigned: false, checkValidUntil: true };
+  const now = new Date('2026-11-27T00:00:00Z');
+  const refusal = (repos: Repo[], releases: RepoRelease[], options = trust): FuelImageError | undefined => {
+    try {
+      checkRepoReleases(repos, releases, options, now);
+      return undefined;
+    } catch (error) {
+      assert.ok(error instanceof FuelImageError);
+      assert.doesNotMatch(error.message, /s3cret/);
+      return error;
+    }
+  };
+
+  it('refuses a later repo whose Release file expired, naming it, unless --no-check-valid-until', () => {
+    const repos = [repo('base'), repo('updates')];
+    const expired = [read(), read({ validUntil: new Date('2026-11-06T08:08:01Z') })];
+    const error = refusal(repos, expired);
+    assert.equal(error?.code, 'REPO_EXPIRED');
+    assert.match(error!.message, /^repos\[1\] "updates" \(http:\/\/\*+@127\.0\.0\.1:8080\/updates\): its Release file expired on 2026-11-06T08:08:01\.000Z.*--no-check-valid-until/);
+    assert.equal(refusal(repos, expired, { ...trust, checkValidUntil: false }), undefined);
+    assert.equal(refusal(repos, [read(), read({ validUntil: new Date('2026-12-01T00:00:00Z') })]), undefined);
+  });
+
+  it('refuses a section the Release file does not list, naming the repo and the section', () => {
+    const error = refusal([repo('base'), repo('mos', { section: 'main nosuch' })], [read(), read()]);
+    assert.equal(error?.code, 'REPO_NOT_FOUND');
+    assert.match(error!.message, /^repos\[1\] "mos" .* has no section "nosuch" in suite "forky" \(its Release file lists main, contrib\)/);
+    // apt's readings: a component's subdirectory, and Debian's security archive listing "updates/main".
+    assert.equal(refusal([repo('d-i', { section: 'main/debian-installer' })], [read()]), undefined);
+    assert.equal(refusal([repo('security', { section: 'main contrib' })], [read({ components: ['updates/main', 'updates/contrib'] })]), undefined);
+    // Nothing to check: a flat repo, or a Release file listing no components.
+    assert.equal(refusal([repo('flat', { suite: './', section: '' })], [read({ components: undefined })]), undefined);
+    assert.equal(refusal([repo('bare', { section: 'anything' })], [read({ components: undefined })]), undefined);
+  });
+
+  it('refuses a suite with no Release file only where apt will demand a signature; leaves an unreadable one to apt', () => {
+    const repos = [repo('base'), repo('gone', { suite: 'no-such-suite' })];
+    const error = refusal(repos, [read(), { state: 'absent' }]);
+    assert.equal(error?.code, 'REPO_NOT_FOUND');
+    assert.match(error!.message, /^repos\[1\] "gone" .* answers 404 for suite "no-such-suite" \(dists\/no-such-suite\/Release\)/);
+    assert.equal(refusal(repos, [read(), { state: 'absent' }], { ...trust, allowUnsigned: true }), undefined);
+    assert.equal(refusal(repos, [read(), { state: 'absent' }], { ...trust, checkGpg: false }), undefined);
+    assert.equal(refusal(repos, [read(), { state: 'missing' }]), undefined);
   });
 });

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { FuelImageError } from '../../src/errors.js';
 import { jsonErrorPosition, parseSpec } from '../../src/input/read-spec.js';
 import { encodeUserinfo, metadataFileName, uriBasename } from '../../src/input/schema.js';
+import { parseCliArgs, type BuildArgs } from '../../src/cli/parse-args.js';
+import { planBuild } from '../../src/plan/plan-build.js';
 import { blueprintSpec, unitSpec as exampleSpec } from '../helpers/specs.js';
 
 function rejects(spec: unknown, field: RegExp): void {
@@ -192,5 +194,24 @@ describe('a spec argument that is neither JSON nor a file', () => {
     assert.doesNotMatch(`${error.message} ${String(error.cause ?? '')}`, /s3cret-pw/);
     const missing = await readSpecText('/no/such/spec.json').catch((e: unknown) => e as FuelImageError);
     assert.match((missing as FuelImageError).message, /\/no\/such\/spec\.json.*no such file/);
+  });
+});
+
+describe('--gzip-level', () => {
+  it('is 4 by default, any of 1 to 9 when given, and reaches the plan', () => {
+    assert.equal((parseCliArgs(['spec.json']) as BuildArgs).gzipLevel, 4);
+    assert.equal((parseCliArgs(['spec.json', '--gzip-level', '9']) as BuildArgs).gzipLevel, 9);
+    assert.equal((parseCliArgs(['spec.json', '--gzip-level=1']) as BuildArgs).gzipLevel, 1);
+    assert.equal(planBuild(parseSpec(JSON.stringify(exampleSpec())), { gzipLevel: 9 }).gzipLevel, 9);
+    assert.equal(planBuild(parseSpec(JSON.stringify(exampleSpec()))).gzipLevel, 4);
+  });
+
+  it('refuses anything else, naming the option', () => {
+    for (const bad of ['0', '10', 'fast', '4.5', '']) {
+      assert.throws(
+        () => parseCliArgs(['spec.json', `--gzip-level=${bad}`]),
+        (error: unknown) => error instanceof FuelImageError && error.code === 'USAGE' && /^--gzip-level: expected a whole number from 1 to 9/.test(error.message),
+      );
+    }
   });
 });

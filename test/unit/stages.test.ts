@@ -981,7 +981,7 @@ describe('makeImages', () => {
     assert.equal(mkfs.length, 4);
     for (const image of buildPlan.images) {
       const call = only(mkfs.filter((c) => c.name === `mkfs ${image.mountPoint}`), image.mountPoint);
-      assert.deepEqual(call.argv, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, COMPATIBLE[image.format], image.container]);
+      assert.deepEqual(call.argv, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, COMPATIBLE[image.format], image.container, '4']);
     }
     assert.deepEqual(
       mkfs.find((c) => c.name === 'mkfs /')!.argv!.slice(2, 5).concat(mkfs.find((c) => c.name === 'mkfs /var')!.argv!.slice(2, 5)),
