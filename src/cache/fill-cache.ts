@@ -2,7 +2,6 @@ import { toError } from '../errors.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import { HELPER } from '../plan/helper-paths.js';
 import type { BuildPlan } from '../plan/plan-build.js';
-import { discardTrees } from '../stages/discard-trees.js';
 import type { TargetFacts } from '../stages/inspect-target.js';
 import type { PackedImage } from '../stages/make-images.js';
 import { evictEntries, storeImage } from './image-cache.js';
@@ -68,14 +67,9 @@ export function startStoringTree(session: HelperSession, cachePlan: CachePlan, p
 export async function fillCache(session: HelperSession, cachePlan: CachePlan, made: MadeImages, options: { maxBytes: number; plan: BuildPlan }): Promise<void> {
   const { codename } = options.plan.spec;
   const createdAt = new Date().toISOString();
-  // The tree's copy, once archived, goes while the images are stored.
-  let discarded: Promise<void> | undefined;
   try {
     // A tree that could not be stored is a warning: the images can still be stored.
-    if (made.treeStore) {
-      reportStore(session, 'the installed tree', cachePlan.treeKey, await made.treeStore);
-      discarded = discardTrees(session, [HELPER.keptTree]);
-    }
+    if (made.treeStore) reportStore(session, 'the installed tree', cachePlan.treeKey, await made.treeStore);
     for (const [index, item] of cachePlan.images.entries()) {
       if (item.entry) continue;
       const packed = made.packed[index]!;
@@ -101,5 +95,4 @@ export async function fillCache(session: HelperSession, cachePlan: CachePlan, ma
     if (session.signal.aborted) throw error;
     session.logger.warn({ err: error }, 'could not store the build in the cache: the build itself succeeded');
   }
-  await discarded;
 }

@@ -87,8 +87,14 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
     const cachePlan = options.cache ? await planCache(session, plan, options.cache, releaseDigests) : undefined;
     const made = await makeOrReuse({ session, plan, trust }, release, cachePlan, progress, logger);
     const { packed, facts, warnings } = made;
-    // The images are files now: the trees go while they stream out (the cache's copy is archived from HELPER.keptTree).
-    const discarded = discardTrees(session, [HELPER.target, HELPER.parts, HELPER.keptBootstrap, HELPER.initramfsTree]);
+    // The images are files now: the trees go while they stream out, and
+    // the tree cache's copy once archived. Whichever goes last frees the
+    // blocks they share (seconds on a slow disk), so it must not wait for
+    // publishing either.
+    const discarded = Promise.all([
+      discardTrees(session, [HELPER.target, HELPER.parts, HELPER.keptBootstrap, HELPER.initramfsTree]),
+      made.treeStore?.then(() => discardTrees(session, [HELPER.keptTree])),
+    ]);
 
     // A build that lost its lock while writing (stalled past the stale time)
     // fails as such, whichever step noticed first: see writeUnderLock.
