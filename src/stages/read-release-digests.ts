@@ -1,4 +1,4 @@
-import { isFlat, releaseBaseUri } from '../apt/release-files.js';
+import { aptSuite, isFlat, releaseBaseUri } from '../apt/release-files.js';
 import { FuelImageError } from '../errors.js';
 import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
 import type { HelperSession } from '../helper/helper-session.js';
@@ -68,7 +68,7 @@ export function checkRepoReleases(repos: readonly Repo[], releases: readonly Rep
     const release = releases[i];
     const where = `repos[${i}] "${repo.name}" (${redactSecrets(repo.uri, { singleValue: true })})`;
     if (release?.state === 'absent' && trust.checkGpg && !trust.allowUnsigned)
-      throw new FuelImageError('REPO_NOT_FOUND', `${where} answers 404 for suite "${repo.suite}" (${isFlat(repo) ? '' : 'dists/'}${repo.suite}/Release): check its uri and suite`);
+      throw new FuelImageError('REPO_NOT_FOUND', `${where} answers 404 for suite "${repo.suite}" (${isFlat(repo) ? aptSuite(repo) : `dists/${repo.suite}/`}Release): check its uri and suite`);
     if (release?.state !== 'read') return;
     if (trust.checkValidUntil && release.validUntil && release.validUntil.getTime() < now.getTime()) throw expiredRelease(where, release.validUntil);
     const listed = release.components;

@@ -149,5 +149,6 @@ describe('the build\u2019s first look at every repo (before the bootstrap)', () 
     assert.equal(refusal(repos, [read(), { state: 'absent' }], { ...trust, allowUnsigned: true }), undefined);
     assert.equal(refusal(repos, [read(), { state: 'absent' }], { ...trust, checkGpg: false }), undefined);
     assert.equal(refusal(repos, [read(), { state: 'missing' }]), undefined);
+    assert.match(refusal([repo('flat', { suite: 'pool', section: '' })], [{ state: 'absent' }])!.message, /answers 404 for suite "pool" \(pool\/Release\)/);
   });
 });
