@@ -101,6 +101,7 @@ function spec(name: string): Record<string, any> {
 
 async function runFuelImage(label: string, specDoc: Record<string, any>, args: string[]): Promise<Sample> {
   await mkdir(specDoc.output, { recursive: true });
+  await settleDisk();
   const started = performance.now();
   const run = await execa('node', [CLI, JSON.stringify(specDoc), '--progress=json', ...args], { env, reject: false });
   const seconds = (performance.now() - started) / 1000;
@@ -115,6 +116,7 @@ async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
   const image = mode === 'fuel' ? helperImage : await benchImage();
   const peers = path.join(ROOT, 'bench', 'peers');
   const script = (await readFile(path.join(peers, 'imaging.sh'), 'utf8')) + (await readFile(path.join(peers, mode === 'fuel' ? 'fuel-pipeline.sh' : 'mmdebstrap.sh'), 'utf8'));
+  await settleDisk();
   const started = performance.now();
   // The script on stdin: no host path is mounted, as with fuel-image's own helper.
   const run = await execa(
@@ -130,6 +132,14 @@ async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
   console.error(`${mode}: ${seconds.toFixed(1)} s`);
   const bytes = [...run.stderr.matchAll(/^\S+\s+\d+\s+\S+\s+\S+\s+(\d+)\s.*\.img\.gz$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
   return { seconds, stages, bytes: bytes || undefined };
+}
+
+/**
+ * Writes back what the previous mode left dirty (gigabytes of trees and
+ * images) before the clock starts, so that no mode pays for the one before.
+ */
+async function settleDisk(): Promise<void> {
+  await execa('sync');
 }
 
 /** The helper plus mmdebstrap, built once per helper version. */

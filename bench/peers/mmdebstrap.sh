@@ -18,8 +18,8 @@ mark filesystems
 make_images "$t"
 
 mark compress
-pigz -n "-${GZIP_LEVEL:-6}" /tmp/root.img &
-pigz -n "-${GZIP_LEVEL:-6}" /tmp/boot.img
+pigz -n "-${GZIP_LEVEL:?}" /tmp/root.img &
+pigz -n "-${GZIP_LEVEL:?}" /tmp/boot.img
 wait
 mark done
 ls -l /tmp/*.img.gz >&2

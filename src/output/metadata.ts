@@ -108,7 +108,7 @@ export function renderMetadata(plan: BuildPlan, facts: TargetFacts, images: Pack
       duration_seconds: build.durationSeconds,
       mount_points: Object.fromEntries(images.map((p) => [p.image.fileName, p.image.mountPoint])),
       feature_set: plan.featureSet,
-      gzip_level: plan.gzipLevel,
+      gzip_level: plan.images.some((image) => image.container === 'gzip') ? plan.gzipLevel : null,
       warnings: build.warnings,
       installed_packages: facts.installed,
       cache: build.cache ?? null,

@@ -12,6 +12,7 @@ import { renderMetadata } from '../output/metadata.js';
 import { createStaging, publish, removeStaging, streamImageOut, writeStagedFile } from '../output/staging.js';
 import { HELPER } from '../plan/helper-paths.js';
 import { planBuild, type BuildPlan } from '../plan/plan-build.js';
+import { RELEASES } from '../release/releases.js';
 import type { PackedImage } from '../stages/make-images.js';
 import { prepareKeyring } from '../stages/prepare-keyring.js';
 import { probeRelease } from '../stages/probe-release.js';
@@ -83,7 +84,7 @@ export async function runStages(docker: Docker, options: StageRunOptions): Promi
       trust.aptKeyringPath = keyrings.user;
     }
     const { digests: releaseDigests, repos: releases } = await readReleaseDigests(session, spec.repos);
-    checkRepoReleases(spec.repos, releases, trust);
+    checkRepoReleases(spec.repos, releases, { trust, aptVersion: RELEASES[spec.codename]?.apt });
     const cachePlan = options.cache ? await planCache(session, plan, options.cache, releaseDigests) : undefined;
     const made = await makeOrReuse({ session, plan, trust }, release, cachePlan, progress, logger);
     const { packed, facts, warnings } = made;

@@ -13,6 +13,7 @@ export interface BuildKeyInputs {
   allowUnsigned: boolean;
   checkValidUntil: boolean;
   featureSet: string;
+  /** pigz's level: part of the key only when an image is gzip (a raw one does not depend on it). */
   gzipLevel: number;
   keyringFile?: string;
 }
@@ -28,7 +29,8 @@ export interface BuildKeyInputs {
  */
 export async function computeBuildKey(secret: Buffer, inputs: BuildKeyInputs): Promise<string> {
   const { output: _output, ...content } = inputs.spec;
-  const text = `${canonicalJson(content)}\0${VERSION}\0${inputs.helper}\0${inputs.baseImage}\0${inputs.checkGpg}\0${inputs.allowUnsigned}\0${inputs.checkValidUntil}\0${inputs.featureSet}\0${inputs.gzipLevel}\0`;
+  const level = Object.values(content.image_data).some((image) => image.container === 'gzip') ? inputs.gzipLevel : '';
+  const text = `${canonicalJson(content)}\0${VERSION}\0${inputs.helper}\0${inputs.baseImage}\0${inputs.checkGpg}\0${inputs.allowUnsigned}\0${inputs.checkValidUntil}\0${inputs.featureSet}\0${level}\0`;
   const keyring = inputs.keyringFile ? await readFile(inputs.keyringFile) : Buffer.alloc(0);
   return keyedDigest(secret, Buffer.concat([Buffer.from(text, 'utf8'), keyring]));
 }

@@ -4,13 +4,22 @@ import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { Repo } from '../input/schema.js';
 import { redactSecrets } from '../log/redact.js';
+import { atLeast } from '../release/versions.js';
 import { helperScript } from '../plan/helper-paths.js';
 import { expiredRelease } from './probe-release.js';
 import type { TrustOptions } from './stage-context.js';
 
 /** What release-digests.sh read of one repo's Release file. */
 export type RepoRelease =
-  | { state: 'read'; digest: string; validUntil?: Date; components?: string[] }
+  | {
+      state: 'read';
+      digest: string;
+      validUntil?: Date;
+      /** Its Components field. */
+      components?: string[];
+      /** The directories of the index files it lists ("main/binary-amd64"). */
+      indexDirs?: string[];
+    }
   /** The server answered 404 for InRelease and Release. */
   | { state: 'absent' }
   /** Unreadable otherwise (a mirror down, a timeout): apt will say more. */
@@ -37,33 +46,40 @@ export async function readReleaseDigests(session: HelperSession, repos: readonly
   return parseReleaseDigests(result.stdout, repos.length);
 }
 
+/** release-digests.sh's lines, one per repo; `digests` only when every repo's file was read. */
 export function parseReleaseDigests(stdout: string, count: number): ReleaseDigests {
   const lines = stdout.split('\n').filter(Boolean);
   const repos = Array.from({ length: count }, (_, i): RepoRelease => parseLine(lines[i]));
-  const digests = repos.map((repo) => (repo.state === 'read' ? repo.digest : undefined));
-  return { digests: lines.length === count && digests.every((d) => d !== undefined) ? (digests as string[]) : undefined, repos };
+  const digests = repos.flatMap((repo) => (repo.state === 'read' ? [repo.digest] : []));
+  return { digests: lines.length === count && digests.length === count ? digests : undefined, repos };
 }
 
 function parseLine(line: string | undefined): RepoRelease {
   if (line === 'absent') return { state: 'absent' };
-  const [digest = '', until = '-', components = '-'] = (line ?? '').split('\t');
+  const [digest = '', until = '-', components = '-', indexDirs = '-'] = (line ?? '').split('\t');
   if (!/^[0-9a-f]{64} (InRelease|Release)$/.test(digest)) return { state: 'missing' };
   const date = until === '-' ? undefined : new Date(until);
-  return {
-    state: 'read',
-    digest,
-    validUntil: date && !Number.isNaN(date.getTime()) ? date : undefined,
-    components: components === '-' ? undefined : components.split(/\s+/).filter(Boolean),
-  };
+  const words = (field: string) => (field === '-' ? undefined : field.split(/\s+/).filter(Boolean));
+  return { state: 'read', digest, validUntil: date && !Number.isNaN(date.getTime()) ? date : undefined, components: words(components), indexDirs: words(indexDirs) };
+}
+
+export interface ReleaseCheckOptions {
+  trust: Pick<TrustOptions, 'checkGpg' | 'allowUnsigned' | 'checkValidUntil'>;
+  /** The target's apt as the release table knows it; undefined for a codename it does not know. */
+  aptVersion?: string;
+  now?: Date;
 }
 
 /**
  * Before the bootstrap, what apt would refuse only after it (a minute
- * later): a Release file past its Valid-Until, a section the Release file
- * does not list, and (when apt will require a signature) a suite the server
- * has no Release file for. An unreadable file is left to apt.
+ * later), so that a typo costs seconds: a Release file past its
+ * Valid-Until, a section apt would skip (apt 1.5 and later; the build
+ * refuses it after \`apt-get update\` too), and (when apt will require a
+ * signature) a suite the server has no Release file for. Anything less
+ * certain, such as an unreadable file or a codename the table does not
+ * know, is left to apt.
  */
-export function checkRepoReleases(repos: readonly Repo[], releases: readonly RepoRelease[], trust: Pick<TrustOptions, 'checkGpg' | 'allowUnsigned' | 'checkValidUntil'>, now = new Date()): void {
+export function checkRepoReleases(repos: readonly Repo[], releases: readonly RepoRelease[], { trust, aptVersion, now = new Date() }: ReleaseCheckOptions): void {
   repos.forEach((repo, i) => {
     const release = releases[i];
     const where = `repos[${i}] "${repo.name}" (${redactSecrets(repo.uri, { singleValue: true })})`;
@@ -71,19 +87,22 @@ export function checkRepoReleases(repos: readonly Repo[], releases: readonly Rep
       throw new FuelImageError('REPO_NOT_FOUND', `${where} answers 404 for suite "${repo.suite}" (${isFlat(repo) ? aptSuite(repo) : `dists/${repo.suite}/`}Release): check its uri and suite`);
     if (release?.state !== 'read') return;
     if (trust.checkValidUntil && release.validUntil && release.validUntil.getTime() < now.getTime()) throw expiredRelease(where, release.validUntil);
-    const listed = release.components;
-    if (isFlat(repo) || !listed) return;
-    const missing = repo.section.split(/\s+/).filter((s) => s && !listsSection(listed, s));
+    const { components, indexDirs } = release;
+    if (isFlat(repo) || !components || !indexDirs?.length || !aptVersion || !atLeast(aptVersion, '1.5')) return;
+    const missing = repo.section.split(/\s+/).filter((s) => s && !hasSection(components, indexDirs, s));
     if (missing.length > 0)
       throw new FuelImageError(
         'REPO_NOT_FOUND',
-        `${where} has no section ${missing.map((s) => `"${s}"`).join(', ')} in suite "${repo.suite}" (its Release file lists ${listed.join(', ')}): check the repo's section`,
+        `${where} has no section ${missing.map((s) => `"${s}"`).join(', ')} in suite "${repo.suite}" (its Release file lists ${components.join(', ')}): check the repo's section`,
       );
   });
 }
 
-/** apt's reading: "main/debian-installer" is under "main", and Debian's security archive lists "updates/main" for "main". */
-function listsSection(components: readonly string[], section: string): boolean {
-  const top = section.split('/')[0]!;
-  return components.some((c) => c === section || c === top || c.endsWith(`/${section}`));
+/**
+ * apt's rule (acquire-item.cc): a component is there when the Release file
+ * lists index files under it, or names it in Components, where Debian's
+ * security archive writes "updates/main" for "main".
+ */
+function hasSection(components: readonly string[], indexDirs: readonly string[], section: string): boolean {
+  return indexDirs.some((dir) => dir === section || dir.startsWith(`${section}/`)) || components.some((c) => c === section || c.split('/').at(-1) === section);
 }

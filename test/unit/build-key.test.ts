@@ -77,6 +77,8 @@ describe('build key', () => {
     assert.notEqual(await computeBuildKey(secretA, inputs({}, { checkGpg: false })), base);
     assert.notEqual(await computeBuildKey(secretA, inputs({}, { featureSet: 'target' })), base);
     assert.notEqual(await computeBuildKey(secretA, inputs({}, { gzipLevel: 9 })), base);
+    const rawOnly = { image_data: { '/': { uri: 'http://127.0.0.1:8080/targetimages/raw.img', format: 'ext4', container: 'raw' } } };
+    assert.equal(await computeBuildKey(secretA, inputs(rawOnly, { gzipLevel: 9 })), await computeBuildKey(secretA, inputs(rawOnly, { gzipLevel: 1 })), 'no gzip image, no level');
     const keyring = path.join(await dir, 'k.gpg');
     await writeFile(keyring, 'key one');
     const withKeyring = await computeBuildKey(secretA, inputs({}, { keyringFile: keyring }));

@@ -27,6 +27,18 @@ describe('metadata', () => {
     assert.equal(doc.images[1].format, 'ext2');
   });
 
+  it('records pigz\u2019s level under fuel_image, null when no image is gzip', () => {
+    const render = (spec: Record<string, any>, gzipLevel: number) => {
+      const plan = planBuild(parseSpec(JSON.stringify(spec)), { gzipLevel });
+      const packed = plan.images.map((image) => ({ image, rawSize: 1, rawMd5: 'a'.repeat(32), containerSize: 1, containerMd5: 'b'.repeat(32) }));
+      return YAML.parse(renderMetadata(plan, { os: { name: 'Ubuntu', major: 12, minor: 4 }, installed: {}, tree }, packed, { warnings: [], version: '0', helperImage: 'h', buildKey: 'x', durationSeconds: 1, builtAt: 'now' })).fuel_image;
+    };
+    assert.equal(render(blueprintSpec(), 7).gzip_level, 7);
+    const raw = blueprintSpec();
+    raw.image_data = { '/': { uri: 'http://127.0.0.1:8080/targetimages/raw.img', format: 'ext4', container: 'raw' } };
+    assert.equal(render(raw, 7).gzip_level, null);
+  });
+
   it('keeps md5s that look like numbers as strings', () => {
     const plan = planBuild(parseSpec(JSON.stringify(blueprintSpec())));
     const packed = plan.images.map((image) => ({ image, rawSize: 1, rawMd5: '0'.repeat(32), containerSize: 1, containerMd5: '1234e5678901234567890123456789012'.slice(0, 32) }));

@@ -69,32 +69,64 @@ describe('the up-to-date check\u2019s Release files', () => {
 const SCRIPT = fileURLToPath(new URL('../../images/helper/scripts/release-digests.sh', import.meta.url));
 
 describe('the build\u2019s first look at every repo (before the bootstrap)', () => {
-  const signed = ['-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA512', '', 'Origin: Debian', 'Suite: testing', 'Valid-Until: Fri, 06 Nov 2026 08:08:01 UTC', 'Components: main contrib', '', '-----BEGIN PGP SIGNATURE-----', 'Components: fake', '-----END PGP SIGNATURE-----', ''].join('\n');
+  const signed = [
+    '-----BEGIN PGP SIGNED MESSAGE-----',
+    'Hash: SHA512',
+    '',
+    'Origin: Debian',
+    'Suite: testing',
+    'Valid-Until: Fri, 06 Nov 2026 08:08:01 UTC',
+    'Components: main contrib',
+    'SHA256:',
+    ` ${sha('p')} 1200 main/binary-amd64/Packages`,
+    ` ${sha('t')} 800 main/i18n/Translation-en`,
+    ` ${sha('q')} 900 main/binary-amd64/Packages.xz`,
+    ` ${sha('c')} 700 Contents-amd64`,
+    '',
+    '-----BEGIN PGP SIGNATURE-----',
+    'Components: fake',
+    '-----END PGP SIGNATURE-----',
+    '',
+  ].join('\n');
   const plain = 'Origin: Local\nSuite: ./\n';
+  const crlf = 'Origin: Private\r\nComponents: main\r\nMD5Sum:\r\n 0123456789abcdef0123456789abcdef 10 main/binary-amd64/Packages\r\n';
 
-  it('release-digests.sh: the digest, Valid-Until and Components of InRelease (else Release), "absent" for 404s, "missing" otherwise', async () => {
+  it('release-digests.sh: the digest, Valid-Until, Components and index directories of InRelease (else Release), "absent" for 404s, "missing" otherwise', async () => {
+    const seen: string[] = [];
     const server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ?? 'no-auth'}`);
       if (req.url === '/signed/dists/forky/InRelease') return res.end(signed);
       if (req.url === '/flat/Release') return res.end(plain);
+      // A private repo that hides itself (404) from requests without credentials, as apt sends them at once.
+      if (req.url === '/private/dists/x/InRelease' && req.headers.authorization === `Basic ${Buffer.from('us@er:p:ss').toString('base64')}`) return res.end(crlf);
+      if (req.url!.startsWith('/moved/')) {
+        res.writeHead(302, { location: req.url!.replace('/moved/', '/gone/') });
+        return res.end();
+      }
       res.statusCode = req.url!.startsWith('/broken/') ? 500 : 404;
       res.end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const port = (server.address() as AddressInfo).port;
+    const base = `http://127.0.0.1:${port}`;
     try {
-      const { stdout } = await promisify(execFile)('bash', [SCRIPT, `${base}/signed/dists/forky/`, `${base}/flat/`, `${base}/gone/dists/x/`, `${base}/broken/dists/x/`]);
+      const bases = [`${base}/signed/dists/forky/`, `${base}/flat/`, `${base}/gone/dists/x/`, `${base}/broken/dists/x/`, `http://us%40er:p%3Ass@127.0.0.1:${port}/private/dists/x/`, `${base}/moved/dists/x/`];
+      const { stdout } = await promisify(execFile)('bash', [SCRIPT, ...bases]);
       assert.deepEqual(stdout.split('\n'), [
-        `${sha(signed)} InRelease\tFri, 06 Nov 2026 08:08:01 UTC\tmain contrib`,
-        `${sha(plain)} Release\t-\t-`,
+        `${sha(signed)} InRelease\tFri, 06 Nov 2026 08:08:01 UTC\tmain contrib\tmain/binary-amd64 main/i18n`,
+        `${sha(plain)} Release\t-\t-\t-`,
         'absent',
         'missing',
+        `${sha(crlf)} InRelease\t-\tmain\tmain/binary-amd64`,
+        'absent',
         '',
       ]);
-      const parsed = parseReleaseDigests(stdout, 4);
+      assert.ok(!seen.some((line) => line.startsWith('/private/') && line.endsWith('no-auth')), 'credentials go with the first request');
+      const parsed = parseReleaseDigests(stdout, 6);
       assert.equal(parsed.digests, undefined, 'no digests unless every repo was read');
-      assert.deepEqual(parsed.repos, [
-        { state: 'read', digest: `${sha(signed)} InRelease`, validUntil: new Date('2026-11-06T08:08:01Z'), components: ['main', 'contrib'] },
-        { state: 'read', digest: `${sha(plain)} Release`, validUntil: undefined, components: undefined },
+      assert.deepEqual(parsed.repos.slice(0, 4), [
+        { state: 'read', digest: `${sha(signed)} InRelease`, validUntil: new Date('2026-11-06T08:08:01Z'), components: ['main', 'contrib'], indexDirs: ['main/binary-amd64', 'main/i18n'] },
+        { state: 'read', digest: `${sha(plain)} Release`, validUntil: undefined, components: undefined, indexDirs: undefined },
         { state: 'absent' },
         { state: 'missing' },
       ]);
@@ -105,12 +137,18 @@ describe('the build\u2019s first look at every repo (before the bootstrap)', () 
   });
 
   const repo = (name: string, extra: Partial<Repo> = {}): Repo => ({ name, type: 'deb', uri: `http://user:s3cret@127.0.0.1:8080/${name}`, suite: 'forky', section: 'main', priority: null, ...extra });
-  const read = (extra: Partial<Extract<RepoRelease, { state: 'read' }>> = {}): RepoRelease => ({ state: 'read', digest: `${sha('x')} InRelease`, components: ['main', 'contrib'], ...extra });
+  const read = (extra: Partial<Extract<RepoRelease, { state: 'read' }>> = {}): RepoRelease => ({
+    state: 'read',
+    digest: `${sha('x')} InRelease`,
+    components: ['main', 'contrib'],
+    indexDirs: ['main/binary-amd64', 'main/i18n', 'main/debian-installer/binary-amd64', 'contrib/binary-amd64'],
+    ...extra,
+  });
   const trust = { checkGpg: true, allowUnsigned: false, checkValidUntil: true };
   const now = new Date('2026-11-27T00:00:00Z');
-  const refusal = (repos: Repo[], releases: RepoRelease[], options = trust): FuelImageError | undefined => {
+  const refusal = (repos: Repo[], releases: RepoRelease[], options: { trust?: typeof trust; aptVersion?: string } = {}): FuelImageError | undefined => {
     try {
-      checkRepoReleases(repos, releases, options, now);
+      checkRepoReleases(repos, releases, { trust: options.trust ?? trust, aptVersion: 'aptVersion' in options ? options.aptVersion : '3.1.11', now });
       return undefined;
     } catch (error) {
       assert.ok(error instanceof FuelImageError);
@@ -125,20 +163,28 @@ describe('the build\u2019s first look at every repo (before the bootstrap)', () 
     const error = refusal(repos, expired);
     assert.equal(error?.code, 'REPO_EXPIRED');
     assert.match(error!.message, /^repos\[1\] "updates" \(http:\/\/\*+@127\.0\.0\.1:8080\/updates\): its Release file expired on 2026-11-06T08:08:01\.000Z.*--no-check-valid-until/);
-    assert.equal(refusal(repos, expired, { ...trust, checkValidUntil: false }), undefined);
+    assert.equal(refusal(repos, expired, { trust: { ...trust, checkValidUntil: false } }), undefined);
     assert.equal(refusal(repos, [read(), read({ validUntil: new Date('2026-12-01T00:00:00Z') })]), undefined);
   });
 
-  it('refuses a section the Release file does not list, naming the repo and the section', () => {
+  it('refuses a section apt would skip (neither in Components nor among the indexes), naming the repo and the section', () => {
     const error = refusal([repo('base'), repo('mos', { section: 'main nosuch' })], [read(), read()]);
     assert.equal(error?.code, 'REPO_NOT_FOUND');
     assert.match(error!.message, /^repos\[1\] "mos" .* has no section "nosuch" in suite "forky" \(its Release file lists main, contrib\)/);
-    // apt's readings: a component's subdirectory, and Debian's security archive listing "updates/main".
+    // What apt takes: indexes listed under a section Components leaves out, a component's subdirectory, and "updates/main" for "main".
+    assert.equal(refusal([repo('ftparchive', { section: 'main extra' })], [read({ components: ['main'], indexDirs: ['main/binary-amd64', 'extra/binary-amd64'] })]), undefined);
     assert.equal(refusal([repo('d-i', { section: 'main/debian-installer' })], [read()]), undefined);
-    assert.equal(refusal([repo('security', { section: 'main contrib' })], [read({ components: ['updates/main', 'updates/contrib'] })]), undefined);
-    // Nothing to check: a flat repo, or a Release file listing no components.
-    assert.equal(refusal([repo('flat', { suite: './', section: '' })], [read({ components: undefined })]), undefined);
-    assert.equal(refusal([repo('bare', { section: 'anything' })], [read({ components: undefined })]), undefined);
+    assert.equal(refusal([repo('security', { section: 'main contrib' })], [read({ components: ['updates/main', 'updates/contrib'], indexDirs: ['updates/main/binary-amd64'] })]), undefined);
+  });
+
+  it('leaves the section to apt where the check could be wrong: apt before 1.5 (it skips silently), an unknown codename, a flat repo, a Release file without Components or indexes', () => {
+    const bad = [repo('mos', { section: 'nosuch' })];
+    assert.equal(refusal(bad, [read()], { aptVersion: '1.2.10ubuntu1' }), undefined, 'xenial');
+    assert.equal(refusal(bad, [read()], { aptVersion: '1.6.1' })?.code, 'REPO_NOT_FOUND', 'bionic');
+    assert.equal(refusal(bad, [read()], { aptVersion: undefined }), undefined);
+    assert.equal(refusal([repo('flat', { suite: './', section: '' })], [read({ components: undefined, indexDirs: undefined })]), undefined);
+    assert.equal(refusal(bad, [read({ components: undefined })]), undefined);
+    assert.equal(refusal(bad, [read({ indexDirs: undefined })]), undefined);
   });
 
   it('refuses a suite with no Release file only where apt will demand a signature; leaves an unreadable one to apt', () => {
@@ -146,8 +192,8 @@ describe('the build\u2019s first look at every repo (before the bootstrap)', () 
     const error = refusal(repos, [read(), { state: 'absent' }]);
     assert.equal(error?.code, 'REPO_NOT_FOUND');
     assert.match(error!.message, /^repos\[1\] "gone" .* answers 404 for suite "no-such-suite" \(dists\/no-such-suite\/Release\)/);
-    assert.equal(refusal(repos, [read(), { state: 'absent' }], { ...trust, allowUnsigned: true }), undefined);
-    assert.equal(refusal(repos, [read(), { state: 'absent' }], { ...trust, checkGpg: false }), undefined);
+    assert.equal(refusal(repos, [read(), { state: 'absent' }], { trust: { ...trust, allowUnsigned: true } }), undefined);
+    assert.equal(refusal(repos, [read(), { state: 'absent' }], { trust: { ...trust, checkGpg: false } }), undefined);
     assert.equal(refusal(repos, [read(), { state: 'missing' }]), undefined);
     assert.match(refusal([repo('flat', { suite: 'pool', section: '' })], [{ state: 'absent' }])!.message, /answers 404 for suite "pool" \(pool\/Release\)/);
   });

@@ -2,14 +2,14 @@
 # Makes one image from a directory in one go: sized from the content, made
 # with mke2fs -d (no loop device, nothing mounted), shrunk, checked,
 # compressed and hashed. Prints "raw_size raw_md5 container_size container_md5".
-#   make-image.sh SOURCE_DIR RAW_FILE ext2|ext3|ext4 FEATURES gzip|raw [GZIP_LEVEL]
+#   make-image.sh SOURCE_DIR RAW_FILE ext2|ext3|ext4 FEATURES gzip|raw GZIP_LEVEL
 set -euo pipefail
 src=${1:?source directory}
 raw=${2:?raw image}
 format=${3:?format}
 features=${4:?features}
 container=${5:?gzip|raw}
-level=${6:-6}
+level=${6:?gzip level}
 block=4096
 # mke2fs's default bytes-per-inode: the image keeps it when the node grows it.
 bytes_per_inode=16384
