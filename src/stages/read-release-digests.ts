@@ -4,8 +4,8 @@ import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { Repo } from '../input/schema.js';
 import { redactSecrets } from '../log/redact.js';
-import { atLeast } from '../release/versions.js';
 import { helperScript } from '../plan/helper-paths.js';
+import { atLeast } from '../release/versions.js';
 import { expiredRelease } from './probe-release.js';
 import type { TrustOptions } from './stage-context.js';
 
@@ -74,7 +74,7 @@ export interface ReleaseCheckOptions {
  * Before the bootstrap, what apt would refuse only after it (a minute
  * later), so that a typo costs seconds: a Release file past its
  * Valid-Until, a section apt would skip (apt 1.5 and later; the build
- * refuses it after \`apt-get update\` too), and (when apt will require a
+ * refuses it after `apt-get update` too), and (when apt will require a
  * signature) a suite the server has no Release file for. Anything less
  * certain, such as an unreadable file or a codename the table does not
  * know, is left to apt.
