@@ -50,7 +50,8 @@ describe('builders in other PID namespaces', () => {
   });
 
   it('a builder container killed with SIGKILL leaves no helper; a host build meanwhile leaves its helper alone', async () => {
-    const started = await runBuilder([JSON.stringify(lightSpec('/tmp')), '-v'], true);
+    // --no-cache: the build must bootstrap (what the test waits for), whatever an earlier build left in the cache.
+    const started = await runBuilder([JSON.stringify(lightSpec('/tmp')), '-v', '--no-cache'], true);
     assert.equal(started.exitCode, 0, started.stderr);
     const builderLog = async () => (await execa('docker', ['logs', builderName], { reject: false })).stderr;
     await waitFor('the containerised build to bootstrap', async () => (await builderLog()).includes('bootstrap-download'), 120_000, 500);
