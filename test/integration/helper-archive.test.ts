@@ -3,17 +3,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { DEFAULT_BASE_IMAGE } from '../../src/cli/parse-args.js';
 import { helperContextHash } from '../../src/helper/helper-image.js';
 import { LABEL } from '../../src/helper/labels.js';
 import { docker, ensureBaseImage, runCli } from '../helpers/engine.js';
 import { freePort } from '../helpers/ports.js';
+import { startSmallEngine } from '../helpers/small-engine.js';
 import { waitFor } from '../helpers/processes.js';
 import { useWorkDir } from '../helpers/temp-dir.js';
 
-async function imagesLabelled(hash: string): Promise<string[]> {
-  return (await docker.listImages({ filters: { label: [`${LABEL.contextHash}=${hash}`] } })).map((image) => image.Id);
+async function imagesLabelled(engine: Docker, hash: string): Promise<string[]> {
+  return (await engine.listImages({ filters: { label: [`${LABEL.contextHash}=${hash}`] } })).map((image) => image.Id);
 }
 
 /*
@@ -25,12 +27,17 @@ describe('the helper image as an archive, and a base from a registry', () => {
   const workDir = useWorkDir('helper-archive');
   before(ensureBaseImage);
 
-  it('saves the helper, and loads it into an engine that lacks it; builds then use it', async () => {
+  /*
+   * The engine that lacks the helper is a second, empty one: deleting the
+   * helper from the machine's engine is not possible while an image made
+   * FROM it (bench/peers', a user's own) is there, and would take it from
+   * whatever else uses that engine.
+   */
+  it('saves the helper, and loads it into an engine that lacks it; builds there then use it', async (t) => {
     const built = await runCli(['helper', 'build']);
     assert.equal(built.exitCode, 0, built.stderr);
     const hash = await helperContextHash('helper', DEFAULT_BASE_IMAGE);
-    const [id] = await imagesLabelled(hash);
-    assert.ok(id);
+    const id = (await docker.getImage(built.result.image as string).inspect()).Id;
 
     const file = path.join(workDir(), 'helper.tar.gz');
     const saved = await runCli(['helper', 'save', file]);
@@ -39,17 +46,21 @@ describe('the helper image as an archive, and a base from a registry', () => {
     assert.equal(saved.result.bytes, (await stat(file)).size);
     assert.deepEqual((await execa('gzip', ['-t', file], { reject: false })).exitCode, 0, 'a gzip archive');
 
-    await docker.getImage(id).remove({ force: true });
-    assert.deepEqual(await imagesLabelled(hash), [], 'the engine lacks the helper');
+    const empty = await startSmallEngine(1024);
+    t.after(() => empty.stop());
+    const env = { DOCKER_HOST: empty.url };
+    assert.deepEqual(await imagesLabelled(empty.docker, hash), [], 'the engine lacks the helper');
 
-    const loaded = await runCli(['helper', 'load', file]);
+    const loaded = await runCli(['helper', 'load', file], { env });
     assert.equal(loaded.exitCode, 0, loaded.stderr);
-    assert.deepEqual(await imagesLabelled(hash), [id], 'the same image is back, label and all');
+    assert.deepEqual(await imagesLabelled(empty.docker, hash), [id], 'the same image is there, label and all');
     assert.equal(loaded.result.current_helper, built.result.image);
 
-    const again = await runCli(['helper', 'build', '-v']);
+    // That engine has no base image either: a rebuild would fail, so success means the loaded helper was taken.
+    const again = await runCli(['helper', 'build', '-v'], { env });
     assert.equal(again.exitCode, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /building the helper image/, 'found by its label, not rebuilt');
+    assert.equal(again.result.image, built.result.image);
   });
 
   it('a missing archive is a usage error', async () => {
@@ -87,11 +98,11 @@ describe('the helper image as an archive, and a base from a registry', () => {
       const run = await runCli(['helper', 'build', '--base-image', base]);
       made.push(base);
       const hash = await helperContextHash('helper', base);
-      made.push(...(await imagesLabelled(hash)));
+      made.push(...(await imagesLabelled(docker, hash)));
       assert.equal(run.exitCode, 0, run.stderr.slice(-2000));
       assert.match(run.stderr, new RegExp(`pulled ${base.replace(/[.]/g, '\\.')}`));
       assert.equal(await docker.getImage(base).inspect().then(() => true, () => false), true);
-      assert.equal((await imagesLabelled(hash)).length, 1);
+      assert.equal((await imagesLabelled(docker, hash)).length, 1);
     });
 
     it('a bare name that is missing is not pulled (it would mean Docker Hub): the error says how to make it', async () => {
