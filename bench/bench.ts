@@ -11,10 +11,13 @@
  *   boot-format  the same spec with "/boot" in ext4, after that build
  *
  * Prints seconds per mode and stage and the ratios to *fuel* and to *cold*,
- * and writes the same as JSON. Speed is measured here, never asserted in tests.
+ * and writes the same as JSON, with each run's time, the mode timed just
+ * before it and the CPU time the hypervisor stole meanwhile ("steal"), which
+ * tells a slow machine from slow code. Speed is measured here, never asserted
+ * in tests.
  *
  *   npm run bench                          # every mode once
- *   npm run bench -- --runs 3              # medians of 3
+ *   npm run bench -- --runs 3              # medians of 3; fuel, mmdebstrap and cold take turns at going first
  *   npm run bench -- --modes cold,mmdebstrap --json out.json
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -47,6 +50,14 @@ interface Sample {
   stages: Record<string, number>;
   /** The gzip files' bytes, all images together: what the level trades against time. */
   bytes?: number;
+  /**
+   * CPU seconds the hypervisor gave to others while this mode ran (steal in
+   * /proc/stat, all CPUs): a run with much of it was slowed by the machine,
+   * not by the code.
+   */
+  steal: number;
+  /** The mode timed just before this one in the same run (undefined: the first, or right after the primer build). */
+  after?: Mode;
 }
 
 const work = await mkdtemp(path.join(tmpdir(), 'fuel-image-bench-'));
@@ -57,15 +68,22 @@ const suite = template.codename as string;
 const helperImage = JSON.parse((await execa('node', [CLI, 'helper', 'build', '--progress=json'], { env })).stdout.trim().split('\n').at(-1)!).image as string;
 const samples = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
 
+let previous: Mode | undefined;
 try {
   for (let run = 1; run <= runs; run++) {
-    for (const mode of modes.filter((m) => m === 'fuel' || m === 'mmdebstrap')) samples.get(mode)!.push(await runPeer(mode));
-    if (modes.includes('cold')) samples.get('cold')!.push(await runFuelImage(`cold-${run}`, spec(`cold_${run}`), ['--no-cache']));
+    // The modes timed from nothing take turns at going first: what ran just
+    // before a mode (minutes of another's I/O and CPU) changes its time.
+    for (const mode of rotate(modes.filter((m) => m === 'fuel' || m === 'mmdebstrap' || m === 'cold'), run - 1)) {
+      const sample = mode === 'cold' ? await runFuelImage(`cold-${run}`, spec(`cold_${run}`), ['--no-cache']) : await runPeer(mode);
+      samples.get(mode)!.push({ ...sample, after: previous });
+      previous = mode;
+    }
     const cached = modes.filter((m) => m === 'same-spec' || m === 'one-package' || m === 'boot-format');
     if (cached.length > 0) {
       // Each cached mode starts from the same state: an empty cache, then one cold build filling it.
       await execa('node', [CLI, 'cache', 'prune', '--all', '--progress=json'], { env });
       await runFuelImage(`primer-${run}`, spec(`primer_${run}`), []);
+      previous = undefined;
       for (const mode of cached) {
         const name = `${mode.replace('-', '_')}_${run}`;
         const base = spec(name);
@@ -75,7 +93,8 @@ try {
             : mode === 'boot-format'
               ? { ...base, image_data: { ...base.image_data, '/boot': { ...base.image_data['/boot'], format: 'ext4' } } }
               : base;
-        samples.get(mode)!.push(await runFuelImage(`${mode}-${run}`, variant, []));
+        samples.get(mode)!.push({ ...(await runFuelImage(`${mode}-${run}`, variant, [])), after: previous });
+        previous = mode;
       }
     }
   }
@@ -102,6 +121,7 @@ function spec(name: string): Record<string, any> {
 async function runFuelImage(label: string, specDoc: Record<string, any>, args: string[]): Promise<Sample> {
   await mkdir(specDoc.output, { recursive: true });
   await settleDisk();
+  const stealBefore = await stealSeconds();
   const started = performance.now();
   const run = await execa('node', [CLI, JSON.stringify(specDoc), '--progress=json', ...args], { env, reject: false });
   const seconds = (performance.now() - started) / 1000;
@@ -109,7 +129,7 @@ async function runFuelImage(label: string, specDoc: Record<string, any>, args: s
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { stages: Record<string, number>; images: Array<{ size: number }> };
   console.error(`${label}: ${seconds.toFixed(1)} s`);
   await rm(specDoc.output, { recursive: true, force: true });
-  return { seconds, stages: result.stages, bytes: result.images.reduce((sum, image) => sum + image.size, 0) };
+  return { seconds, stages: result.stages, bytes: result.images.reduce((sum, image) => sum + image.size, 0), steal: (await stealSeconds()) - stealBefore };
 }
 
 async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
@@ -117,6 +137,7 @@ async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
   const peers = path.join(ROOT, 'bench', 'peers');
   const script = (await readFile(path.join(peers, 'imaging.sh'), 'utf8')) + (await readFile(path.join(peers, mode === 'fuel' ? 'fuel-pipeline.sh' : 'mmdebstrap.sh'), 'utf8'));
   await settleDisk();
+  const stealBefore = await stealSeconds();
   const started = performance.now();
   // The script on stdin: no host path is mounted, as with fuel-image's own helper.
   const run = await execa(
@@ -131,7 +152,7 @@ async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
   for (let i = 0; i + 1 < marks.length; i++) stages[marks[i]!.stage] = (marks[i + 1]!.at - marks[i]!.at) / 1000;
   console.error(`${mode}: ${seconds.toFixed(1)} s`);
   const bytes = [...run.stderr.matchAll(/^\S+\s+\d+\s+\S+\s+\S+\s+(\d+)\s.*\.img\.gz$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  return { seconds, stages, bytes: bytes || undefined };
+  return { seconds, stages, bytes: bytes || undefined, steal: (await stealSeconds()) - stealBefore };
 }
 
 /**
@@ -140,6 +161,19 @@ async function runPeer(mode: 'fuel' | 'mmdebstrap'): Promise<Sample> {
  */
 async function settleDisk(): Promise<void> {
   await execa('sync');
+}
+
+/** Seconds of CPU stolen by the hypervisor so far, all CPUs (the engine runs on this machine). */
+async function stealSeconds(): Promise<number> {
+  const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal, in clock ticks (USER_HZ, 100 on Linux).
+  return Number(cpu[8] ?? 0) / 100;
+}
+
+/** `list` started at its `by`-th element, wrapping round. */
+function rotate<T>(list: readonly T[], by: number): T[] {
+  const start = list.length ? by % list.length : 0;
+  return [...list.slice(start), ...list.slice(0, start)];
 }
 
 /** The helper plus mmdebstrap, built once per helper version. */
@@ -157,13 +191,20 @@ function median(numbers: number[]): number {
 }
 
 function summarise() {
-  const result: Record<string, { seconds: number; runs: number[]; stages: Record<string, number>; image_bytes?: number }> = {};
+  const result: Record<string, { seconds: number; runs: number[]; steal: number[]; after: Array<string | null>; stages: Record<string, number>; image_bytes?: number }> = {};
   for (const [mode, list] of samples) {
     if (list.length === 0) continue;
     const seconds = median(list.map((s) => s.seconds));
     // The stages of the run nearest the median.
     const nearest = list.reduce((a, b) => (Math.abs(b.seconds - seconds) < Math.abs(a.seconds - seconds) ? b : a));
-    result[mode] = { seconds: round(seconds), runs: list.map((s) => round(s.seconds)), stages: Object.fromEntries(Object.entries(nearest.stages).map(([k, v]) => [k, round(v)])), image_bytes: nearest.bytes };
+    result[mode] = {
+      seconds: round(seconds),
+      runs: list.map((s) => round(s.seconds)),
+      steal: list.map((s) => round(s.steal)),
+      after: list.map((s) => s.after ?? null),
+      stages: Object.fromEntries(Object.entries(nearest.stages).map(([k, v]) => [k, round(v)])),
+      image_bytes: nearest.bytes,
+    };
   }
   const ratio = (a?: number, b?: number) => (a && b ? round(a / b, 2) : null);
   const fuel = result.fuel?.seconds;
@@ -189,11 +230,11 @@ function summarise() {
 
 function printTable(report: ReturnType<typeof summarise>): void {
   const stageNames = [...new Set(Object.values(report.modes).flatMap((m) => Object.keys(m.stages)))];
-  const head = ['mode'.padEnd(12), 'seconds'.padStart(8), 'x fuel'.padStart(7), '/ cold'.padStart(7), 'MB out'.padStart(7), ...stageNames.map((s) => s.slice(0, 11).padStart(11))];
+  const head = ['mode'.padEnd(12), 'seconds'.padStart(8), 'x fuel'.padStart(7), '/ cold'.padStart(7), 'MB out'.padStart(7), 'steal'.padStart(6), ...stageNames.map((s) => s.slice(0, 11).padStart(11))];
   console.log(`\n${head.join(' ')}`);
   for (const [mode, r] of Object.entries(report.modes)) {
     const ratios = report.ratios[mode]!;
-    const cells = [mode.padEnd(12), r.seconds.toFixed(1).padStart(8), fmt(ratios.speedup_vs_fuel).padStart(7), fmt(ratios.share_of_cold).padStart(7), (r.image_bytes ? (r.image_bytes / 1e6).toFixed(1) : '').padStart(7), ...stageNames.map((s) => (r.stages[s] === undefined ? '' : r.stages[s]!.toFixed(1)).padStart(11))];
+    const cells = [mode.padEnd(12), r.seconds.toFixed(1).padStart(8), fmt(ratios.speedup_vs_fuel).padStart(7), fmt(ratios.share_of_cold).padStart(7), (r.image_bytes ? (r.image_bytes / 1e6).toFixed(1) : '').padStart(7), median(r.steal).toFixed(1).padStart(6), ...stageNames.map((s) => (r.stages[s] === undefined ? '' : r.stages[s]!.toFixed(1)).padStart(11))];
     console.log(cells.join(' '));
   }
   console.log('\ntargets');
