@@ -12,7 +12,8 @@
 #                                  # is not started by the install),
 #                                  # docker-registry (a base pulled from a
 #                                  # registry on 127.0.0.1; not started either)
-#                                  # and docker-compose (compose.yaml end to end)
+#                                  # docker-compose (compose.yaml end to end)
+#                                  # and pigz (the helper's pigz relay, run here)
 set -euo pipefail
 
 tests=
@@ -41,6 +42,7 @@ if [ -n "$tests" ]; then
   command -v docker-registry >/dev/null || test_need+=(docker-registry)
   command -v rpmbuild >/dev/null || test_need+=(rpm)
   command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || test_need+=(docker-compose)
+  command -v pigz >/dev/null || test_need+=(pigz)
   if ((${#test_need[@]})); then
     echo "setup-host: installing ${test_need[*]} (for the tests)"
     # The binaries only: a policy-rc.d refusing every service start keeps the

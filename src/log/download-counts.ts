@@ -86,7 +86,7 @@ export interface CountPart {
 /**
  * The counts in words, one part per tool that printed any. While running,
  * the latest phase against the total ("40/63 set up"); `final`, once the
- * stage is over, just what was fetched.
+ * stage is over, the packages and the bytes fetched.
  */
 export function describeCounts(counts: Counts, options: { final?: boolean } = {}): CountPart[] {
   const parts: CountPart[] = [];
@@ -108,7 +108,8 @@ export function describeCounts(counts: Counts, options: { final?: boolean } = {}
     parts.push({
       key: 'apt',
       text: options.final
-        ? `apt ${apt.fetched} packages${apt.bytes > 0 ? `, ${size}` : ''}`
+        ? // Packages a prefetch (prefetch-debs.ts) put in apt's cache are installed without a Get line.
+          `apt ${Math.max(apt.fetched, apt.total ?? 0)} packages${apt.bytes > 0 ? `, ${size}` : ''}`
         : `apt ${apt.fetched}${total} fetched${apt.bytes > 0 ? ` (${size})` : ''}${phase ? `, ${phase}` : ''}`,
     });
   }

@@ -9,6 +9,7 @@ import { initSystemOf, type InitSystem } from '../release/releases.js';
 import { bootstrapRootfs, type FastIo } from '../stages/bootstrap-rootfs.js';
 import { installDelta, installPackages } from '../stages/install-packages.js';
 import { makeImages } from '../stages/make-images.js';
+import { prefetchInstallDebs } from '../stages/prefetch-debs.js';
 import type { ReleaseProbe } from '../stages/probe-release.js';
 import type { StageContext } from '../stages/stage-context.js';
 import { targetEnv } from '../stages/target-env.js';
@@ -73,13 +74,15 @@ async function makeTree(
   const { cachePlan } = options;
   let io: FastIo;
   let bootstrapStore: { stored: Promise<boolean | Error> } | undefined;
+  const ahead: { installDebs?: Promise<boolean> } = {};
   if (cachePlan?.bootstrap) {
     progress.start('cache', 'restoring the bootstrapped tree from the cache');
     io = cachePlan.bootstrap.io;
     await restoreTree(session, 'bootstraps', cachePlan.bootstrapKey, HELPER.target);
     await reopenTree(context, io);
   } else {
-    io = await bootstrapRootfs(context, release);
+    // The packages' .debs are fetched while the second stage configures the base system.
+    io = await bootstrapRootfs(context, release, { whileConfiguring: () => (ahead.installDebs = prefetchInstallDebs(context, release)) });
     if (cachePlan) bootstrapStore = await startStoringBootstrap(session, cachePlan.bootstrapKey, { codename: plan.spec.codename, io, createdAt: new Date().toISOString() });
   }
   // What a later delta install simulates "from scratch" against.
@@ -89,6 +92,7 @@ async function makeTree(
   const { initramfsAside } = await installPackages(context, init, {
     beforeDpkg: async () => bootstrapStore && reportStore(session, 'the bootstrapped tree', cachePlan!.bootstrapKey, await bootstrapStore.stored),
     initramfsAside: true,
+    prefetched: ahead.installDebs,
   });
   const made = await finishTree(context, init, io, progress, logger, { ...options, initramfsAside });
   return cachePlan ? { ...made, trees: { installed: { key: cachePlan.treeKey, hit: false }, bootstrap: { key: cachePlan.bootstrapKey, hit: cachePlan.bootstrap !== undefined } } } : made;

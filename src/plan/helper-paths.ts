@@ -13,6 +13,10 @@ export const HELPER = {
   keptBootstrap: '/kept-bootstrap',
   /** A hard-linked copy of the finished tree, on which the initramfs is made while the root image is. */
   initramfsTree: '/initramfs-tree',
+  /** apt's private root for fetching .debs ahead of the steps that need them (prefetch-debs.sh); outside /work, where images are made. */
+  prefetch: '/tmp/fuel-image-prefetch',
+  /** The install's .debs fetched during debootstrap's second stage, moved into the target's apt cache before its download. */
+  prefetchedDebs: '/tmp/fuel-image-prefetch/debs',
   /** dpkg's status right after the bootstrap, kept with a cached tree. */
   bootstrapStatus: '/work/bootstrap-status',
   /** Inside the target: a dpkg admin directory holding that status, for a delta install's simulation. */

@@ -4,9 +4,15 @@ import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
 import { redactSecrets } from '../log/redact.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
 import { defaultKeyring } from '../release/releases.js';
+import { prefetchBootstrapDebs } from './prefetch-debs.js';
 import type { ReleaseProbe } from './probe-release.js';
 import type { StageContext } from './stage-context.js';
 import { targetEnv } from './target-env.js';
+
+export interface BootstrapOptions {
+  /** Called once the first stage is done, as the second starts: work to overlap with its CPU-bound configuring. */
+  whileConfiguring?: () => void;
+}
 
 /** How dpkg in the target skips its fsyncs: eatmydata preloaded, or dpkg's own unsafe-io. */
 export type FastIo = 'eatmydata' | 'unsafe-io';
@@ -16,13 +22,14 @@ export type FastIo = 'eatmydata' | 'unsafe-io';
  * that touches the network) is retried; the second configures the base
  * system inside the target with dpkg's fsyncs skipped.
  */
-export async function bootstrapRootfs({ session, plan, trust }: StageContext, release: ReleaseProbe): Promise<FastIo> {
+export async function bootstrapRootfs(context: StageContext, release: ReleaseProbe, options: BootstrapOptions = {}): Promise<FastIo> {
+  const { session, plan, trust } = context;
   const mirror = plan.spec.repos[0]!;
   const codename = plan.spec.codename;
   // A user keyring is added to the family's (prepareKeyring combines them).
   const gpg = trust.checkGpg ? [`--keyring=${trust.keyringPath ?? defaultKeyring(release.family)}`, '--force-check-gpg'] : ['--no-check-gpg'];
   const script = release.script ? [`/usr/share/debootstrap/scripts/${release.script}`] : [];
-  const prefetched = prefetchDebs({ session, plan, trust }, release);
+  const prefetched = prefetchBootstrapDebs(context, release);
   await session.runNetwork('bootstrap-download', ['debootstrap', '--foreign', '--variant=minbase', ...gpg, codename, HELPER.target, mirror.uri, ...script], {
     timeoutSeconds: ATTEMPT_TIMEOUT_SECONDS.bootstrap,
     what: 'bootstrap download',
@@ -39,6 +46,7 @@ export async function bootstrapRootfs({ session, plan, trust }: StageContext, re
     },
   });
   await prefetched;
+  options.whileConfiguring?.();
   const second = await session.run('bootstrap-configure', ['bash', helperScript('second-stage.sh'), HELPER.target], { env: 'target' });
   const io: FastIo = /^io eatmydata$/m.test(second.stdout) ? 'eatmydata' : 'unsafe-io';
   session.setTargetEnv(targetEnv(plan.spec, io === 'eatmydata'));
@@ -50,33 +58,6 @@ export async function bootstrapRootfs({ session, plan, trust }: StageContext, re
   );
   return io;
 }
-
-/**
- * Feeds debootstrap (prefetch-debs.sh): apt fetches the .debs of its first
- * stage into the target's apt cache while debootstrap resolves dependencies,
- * so that it finds them there instead of fetching each in turn. Best effort:
- * settles when done and never fails the build (debootstrap fetches whatever
- * is missing). Not with proxies: apt ignores no_proxy, so it could not honour
- * direct_repo_addr_list as debootstrap's wget does.
- */
-export function prefetchDebs({ session, plan, trust }: StageContext, release: ReleaseProbe): Promise<void> {
-  const { protocols } = plan.spec.proxies ?? { protocols: {} };
-  if (Object.values(protocols).some(Boolean)) return Promise.resolve();
-  const keyring = trust.checkGpg ? (trust.keyringPath ?? defaultKeyring(release.family)) : '';
-  const argv = ['timeout', String(PREFETCH_TIMEOUT_SECONDS), 'bash', helperScript('prefetch-debs.sh'), HELPER.target, plan.spec.repos[0]!.uri, plan.spec.codename, keyring];
-  return session.run('prefetch-debs', argv).then(
-    (result) => {
-      const count = Number(/^prefetched (\d+)$/m.exec(result.stdout)?.[1] ?? 0);
-      session.logger.info({ step: 'prefetch-debs', count }, `apt fetched ${count} .debs for debootstrap`);
-    },
-    (error: unknown) => {
-      if (!session.signal.aborted) session.logger.info({ step: 'prefetch-debs', err: error }, 'no .debs prefetched for debootstrap: it fetches them itself');
-    },
-  );
-}
-
-/** The prefetch is worth it only while debootstrap resolves dependencies: it never holds a build up for long. */
-const PREFETCH_TIMEOUT_SECONDS = 120;
 
 /** Failures no retry can fix: a suite the mirror does not have, a mirror that is not one. */
 export function classifyBootstrapFailure(result: Pick<ExecResult, 'outputTail'>, uri: string, codename: string): FuelImageError | undefined {

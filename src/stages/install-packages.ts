@@ -7,6 +7,7 @@ import { helperScript, HELPER } from '../plan/helper-paths.js';
 import { aptConfForVersion, aptFeatures } from '../release/apt-features.js';
 import { initramfsAside } from '../release/initramfs-aside.js';
 import type { InitSystem } from '../release/releases.js';
+import { placePrefetchedDebs } from './prefetch-debs.js';
 import { refreshIndexes, type RepoState } from './refresh-indexes.js';
 import type { StageContext } from './stage-context.js';
 
@@ -80,10 +81,16 @@ export interface InstallOptions {
   beforeDpkg?: () => Promise<void>;
   /** Leave the initramfs to be made beside the root image, when the target allows it (release/initramfs-aside.ts). */
   initramfsAside?: boolean;
+  /** A prefetch of the packages' .debs (prefetch-debs.ts), awaited and placed before the download. */
+  prefetched?: Promise<boolean>;
 }
 
 async function downloadAndInstall(context: StageContext, update: () => Promise<void>, options: InstallOptions = {}): Promise<void> {
   const { session, plan } = context;
+  if (options.prefetched) {
+    if (await options.prefetched) await placePrefetchedDebs(context);
+    else await session.run('drop-prefetch', ['rm', '-rf', HELPER.prefetch]);
+  }
   await session.runNetwork('download-packages', ['apt-get', 'install', '--download-only', '-y', ...plan.packages], {
     inTarget: true,
     timeoutSeconds: ATTEMPT_TIMEOUT_SECONDS.download,

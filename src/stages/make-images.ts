@@ -76,9 +76,16 @@ function targetE2fsprogs(codename: string, facts: TargetFacts): string {
   return facts.installed.e2fsprogs ?? RELEASES[codename]?.e2fsprogs ?? NODE_AGENT_E2FSPROGS;
 }
 
+/** Below the initramfs', which runs at the default 0. */
+export const IMAGE_NICENESS = 10;
+
 async function makeImage({ session, plan }: StageContext, image: ImagePlan, reader: string, whose: string): Promise<PackedImage> {
   const features = mkfsFeatures(image.format, reader);
-  const result = await session.run(`mkfs ${image.mountPoint}`, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, features, image.container, String(plan.gzipLevel)]);
+  // Niced: an initramfs made beside the root image (make-initramfs-aside.ts) is
+  // the stage's critical path, and /boot's image waits for it; pigz takes
+  // whatever CPU it leaves (on 2 cores it would otherwise take both).
+  const argv = ['nice', '-n', String(IMAGE_NICENESS), 'bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, features, image.container, String(plan.gzipLevel)];
+  const result = await session.run(`mkfs ${image.mountPoint}`, argv);
   const made = /^features (.*)$/m.exec(result.stdout)?.[1]?.trim().split(/\s+/) ?? [];
   const extra = unexpectedFeatures(image.format, reader, made);
   if (extra.length > 0)

@@ -4,6 +4,7 @@ import { cp, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import YAML from 'yaml';
 import { containersCreatedSince, ensureBaseImage, labelledContainers, runCli, type CliRun } from '../helpers/engine.js';
 import { debugfs, e2fsck, features, gunzipTo, listDir, md5File, statInImage } from '../helpers/image-tools.js';
@@ -138,6 +139,16 @@ describe('bookworm build: "/" ext4 + "/boot" ext2', () => {
     // bookworm's initramfs-tools writes only /boot, an image of its own here: made on a copy of the tree beside the root image.
     assert.ok(log.some((l) => l.step === 'make-initramfs' && /making the initramfs for/.test(String(l.msg))), 'made aside');
     assert.ok(log.some((l) => l.step === 'place-initramfs'), 'placed into /boot');
+    // bookworm has no pigz: the copy's shim relayed the cpio to the helper's pigz (the QEMU boot below reads the initrd).
+    assert.ok(log.some((l) => l.step === 'make-initramfs' && /compresses with the helper's pigz/.test(String(l.msg))), 'the pigz relay');
+    const initrdName = (await listDir(bootImg(), '/')).find((e) => e.name.startsWith('initrd.img-'))!.name;
+    const initrdFile = path.join(dir, initrdName);
+    await debugfs(bootImg(), `dump /${initrdName} ${initrdFile}`);
+    const initrd = await readFile(initrdFile);
+    assert.deepEqual([...initrd.subarray(0, 2)], [0x1f, 0x8b], 'the initrd is one gzip stream');
+    assert.equal(gunzipSync(initrd).subarray(0, 6).toString(), '070701', 'holding a newc cpio archive');
+    assert.equal(await statInImage(rootImg(), '/usr/bin/pigz'), undefined, 'the shim stayed in the copy');
+    assert.equal(await statInImage(rootImg(), '/run/fuel-image-pigz'), undefined);
   });
 
   it('verify passes on the fresh build, and the image boots under QEMU to multi-user', async () => {

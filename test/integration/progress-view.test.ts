@@ -80,7 +80,12 @@ describe('progress view: what a person sees', () => {
 
     // Every apt and debootstrap line is in the log file.
     const records = (await readFile(logFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { step?: string; msg: string });
-    assert.ok(records.some((r) => r.step === 'download-packages' && /^Get:\d+ /.test(r.msg)), 'apt Get lines');
+    // The packages' .debs were fetched during the second stage (prefetch-debs.ts): the install's own download finds them.
+    const prefetched = records.find((r) => r.step === 'prefetch-packages' && /^apt fetched \d+ \.debs/.test(r.msg)) as { count?: number } | undefined;
+    assert.ok((prefetched?.count ?? 0) > 0, `the install's .debs prefetched: ${JSON.stringify(prefetched)}`);
+    const fetchedAgain = records.filter((r) => r.step === 'download-packages' && /^Get:\d+ /.test(r.msg)).length;
+    assert.ok(fetchedAgain < prefetched!.count! / 2, `${fetchedAgain} .debs fetched again by the install, ${prefetched!.count} prefetched`);
+    assert.ok(records.some((r) => r.step === 'download-packages' && /^Need to get .* of archives/.test(r.msg)), 'apt\'s download ran');
     assert.ok(records.some((r) => r.step === 'install-packages' && /^Setting up /.test(r.msg)), 'apt Setting up lines');
     // Each package is validated once, whether debootstrap fetched it or apt prefetched it (prefetch-debs.sh).
     assert.ok(records.filter((r) => r.step === 'bootstrap-download' && /^I: Validating /.test(r.msg)).length > 50, 'debootstrap lines');

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 
 /*
  * The helper's baked scripts that are plain text processing run here on the
@@ -175,6 +176,73 @@ describe('cache.sh: entries of every kind on the cache volume', () => {
       assert.equal((await cacheSh(root, ['ls'])).stdout, '');
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('pigz-relay.sh: mkinitramfs in the initramfs copy compresses with the helper\u2019s pigz', () => {
+  /** Runs the shim as mkinitramfs would ("pigz -c" on a pipe), with the relay's FIFOs at their path on this machine. */
+  const shim = (copy: string, args: string[], input: Buffer) =>
+    new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve) => {
+      const child = spawn('sh', [path.join(copy, 'usr/bin/pigz'), ...args], { env: { ...process.env, FUEL_IMAGE_PIGZ_RELAY: path.join(copy, 'run/fuel-image-pigz') } });
+      const out: Buffer[] = [];
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
+      child.stdin.end(input);
+    });
+
+  it('puts a shim in the copy that returns what the helper\u2019s pigz made, call after call, with its exit status', async () => {
+    const copy = await mkdtemp(path.join(tmpdir(), 'fuel-image-relay-'));
+    await mkdir(path.join(copy, 'usr/bin'), { recursive: true });
+    await mkdir(path.join(copy, 'run'));
+    const relay = spawn('bash', [path.join(SCRIPTS, 'pigz-relay.sh'), copy], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let relayErr = '';
+    relay.stderr.on('data', (chunk: Buffer) => (relayErr += chunk.toString()));
+    try {
+      for (let i = 0; i < 50 && !existsSync(path.join(copy, 'usr/bin/pigz')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      const input = Buffer.from('cpio archive '.repeat(200_000));
+      for (const args of [['-c'], ['-9'], []]) {
+        const run = await shim(copy, args, input);
+        assert.equal(run.code, 0, run.stderr);
+        assert.deepEqual(gunzipSync(run.stdout), input, `pigz ${args.join(' ')}`);
+      }
+      // As bookworm's mkinitramfs calls it: "pigz -c FILE", the file read in the tree.
+      const cpio = path.join(copy, 'main.cpio');
+      await writeFile(cpio, input);
+      const named = await shim(copy, ['-c', cpio], Buffer.alloc(0));
+      assert.equal(named.code, 0, named.stderr);
+      assert.deepEqual(gunzipSync(named.stdout), input, 'pigz -c FILE');
+      // Anything but a compression is refused, not passed to pigz; the relay serves the next call.
+      const refused = await shim(copy, ['-d'], input);
+      assert.equal(refused.code, 2);
+      assert.match(relayErr, /unexpected arguments: -d/);
+      assert.equal((await shim(copy, ['-c'], input)).code, 0);
+    } finally {
+      relay.kill('SIGKILL');
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves a tree with a pigz of its own (or one whose paths are links) alone', async () => {
+    const copy = await mkdtemp(path.join(tmpdir(), 'fuel-image-relay-'));
+    try {
+      await mkdir(path.join(copy, 'usr/bin'), { recursive: true });
+      await symlink('/tmp', path.join(copy, 'run'));
+      const relay = () => run('bash', [path.join(SCRIPTS, 'pigz-relay.sh'), copy]).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+      const linked = await relay();
+      assert.equal(linked.code, 3);
+      assert.match(linked.stderr, /\/run in the tree is not a directory/);
+      await rm(path.join(copy, 'run'));
+      await mkdir(path.join(copy, 'run'));
+      await symlink('/etc/alternatives/pigz', path.join(copy, 'usr/bin/pigz'));
+      const own = await relay();
+      assert.equal(own.code, 3);
+      assert.match(own.stderr, /a pigz of its own/);
+      assert.deepEqual(await readdir(path.join(copy, 'run')), [], 'nothing made');
+    } finally {
+      await rm(copy, { recursive: true, force: true });
     }
   });
 });

@@ -178,8 +178,12 @@ describe('download counts from debootstrap and apt lines', () => {
     );
     assert.deepEqual(
       describeCounts(counts, { final: true }).map((p) => p.text),
-      ['debootstrap 3 packages', 'apt 1 packages, 1.0 MB'],
+      ['debootstrap 3 packages', 'apt 4 packages, 1.0 MB'],
     );
+    // The install's .debs prefetched into apt's cache: nothing to get, every package still counted.
+    const cached = feed(['0 upgraded, 3 newly installed, 0 to remove and 0 not upgraded.', 'Need to get 0 B/2,000 kB of archives.', 'Setting up a (1) ...', 'Setting up b (1) ...']);
+    assert.deepEqual(describeCounts(cached).map((p) => p.text), ['apt 0/3 fetched, 2/3 set up']);
+    assert.deepEqual(describeCounts(cached, { final: true }).map((p) => p.text), ['apt 3 packages']);
     assert.deepEqual(describeCounts(emptyCounts()), []);
     // .debs apt prefetched are only validated: still counted as debootstrap's packages.
     const prefetched = feed(['I: Validating a 1', 'I: Retrieving b 1', 'I: Validating b 1', 'I: Extracting a...', 'I: Extracting b...']);

@@ -13,6 +13,7 @@ import { bootstrapRootfs } from '../../src/stages/bootstrap-rootfs.js';
 import { inspectTarget, parseTargetReport, type TargetFacts } from '../../src/stages/inspect-target.js';
 import { installDelta, installPackages } from '../../src/stages/install-packages.js';
 import { cleanTarget, makeImages } from '../../src/stages/make-images.js';
+import { prefetchInstallDebs } from '../../src/stages/prefetch-debs.js';
 import { prepareKeyring } from '../../src/stages/prepare-keyring.js';
 import { probeRelease, type ReleaseProbe } from '../../src/stages/probe-release.js';
 import { refreshIndexes, type RepoState } from '../../src/stages/refresh-indexes.js';
@@ -228,7 +229,8 @@ describe('bootstrapRootfs', () => {
     assert.equal(configure.env, 'target');
     assert.deepEqual(
       fake.calls.map((c) => `${c.kind}:${c.name ?? ''}`),
-      ['run:prefetch-debs', 'runNetwork:bootstrap-download', 'run:bootstrap-configure', 'setTargetEnv:'],
+      // The prefetch's sources are written, then it runs beside debootstrap's first stage.
+      ['write:', 'runNetwork:bootstrap-download', 'run:prefetch-debs', 'run:bootstrap-configure', 'setTargetEnv:'],
     );
     // eatmydata loads in the target: its environment keeps the preload.
     assert.deepEqual(only(fake.callsOf('setTargetEnv'), 'setTargetEnv').env, targetEnv(buildPlan.spec, true));
@@ -240,12 +242,17 @@ describe('bootstrapRootfs', () => {
     const configured = { stdout: 'io eatmydata\n' };
     const fake = new FakeSession().on('bootstrap-configure', configured).on('prefetch-debs', { stdout: 'prefetched 88\n' });
     await bootstrapRootfs(context(fake, plan()), DEBIAN);
-    assert.deepEqual(prefetch(fake).argv, ['timeout', '120', 'bash', helperScript('prefetch-debs.sh'), '/target', UNIT_MIRROR, 'bookworm', '/usr/share/keyrings/debian-archive-keyring.gpg']);
+    assert.deepEqual(prefetch(fake).argv, [
+      'timeout', '120', 'nice', '-n', '19', 'bash', helperScript('prefetch-debs.sh'), '/tmp/fuel-image-prefetch', '/target/var/cache/apt/archives', '', '?priority(required)', 'apt',
+    ]);
     assert.equal(prefetch(fake).env, 'helper', 'in the helper, with its environment (proxies none)');
-    // --no-check-gpg: no keyring, no check (trusted=yes in the script).
+    // The sources go in a file (a URI may carry credentials): repos[0]'s main, signed by the family keyring.
+    assert.deepEqual(fake.writesOf('/tmp/fuel-image-prefetch/sources.list'), [`deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${UNIT_MIRROR} bookworm main\n`]);
+    assert.equal(only(fake.logs.filter((l) => l.step === 'prefetch-debs'), 'log').count, 88);
+    // --no-check-gpg: no keyring, no check.
     const unchecked = new FakeSession().on('bootstrap-configure', configured);
     await bootstrapRootfs({ ...context(unchecked, plan()), trust: { checkGpg: false, allowUnsigned: true, checkValidUntil: true } }, DEBIAN);
-    assert.equal(prefetch(unchecked).argv!.at(-1), '');
+    assert.deepEqual(unchecked.writesOf('/tmp/fuel-image-prefetch/sources.list'), [`deb [trusted=yes] ${UNIT_MIRROR} bookworm main\n`]);
     // A prefetch that fails leaves debootstrap to fetch everything: the bootstrap goes on.
     const failing = new FakeSession().on('bootstrap-configure', configured).on('prefetch-debs', { exitCode: 100, stderr: 'E: Unable to locate package' });
     assert.equal(await bootstrapRootfs(context(failing, plan()), DEBIAN), 'eatmydata');
@@ -253,6 +260,13 @@ describe('bootstrapRootfs', () => {
     const proxied = new FakeSession().on('bootstrap-configure', configured);
     await bootstrapRootfs(context(proxied, plan({ proxies: { protocols: { http: 'http://127.0.0.1:3128' } } })), DEBIAN);
     assert.equal(proxied.commands('prefetch-debs').length, 0);
+  });
+
+  it('starts the work to overlap with the second stage once the first stage is done, before configuring', async () => {
+    const fake = new FakeSession().on('bootstrap-configure', { stdout: 'io eatmydata\n' });
+    let started: string[] = [];
+    await bootstrapRootfs(context(fake, plan()), DEBIAN, { whileConfiguring: () => (started = fake.calls.map((c) => `${c.kind}:${c.name ?? ''}`)) });
+    assert.deepEqual(started.filter((c) => !c.startsWith('write:')).sort(), ['run:prefetch-debs', 'runNetwork:bootstrap-download']);
   });
 
   it("gives a target that cannot load eatmydata (io unsafe-io) an environment without LD_PRELOAD", async () => {
@@ -364,6 +378,77 @@ describe('bootstrapRootfs', () => {
     assert.equal(error.code, 'STEP_FAILED');
     assert.match(error.message, /step "bootstrap-configure" failed \(exit 1\):\ndpkg: error processing package base-files/);
     assert.equal(fake.callsOf('setTargetEnv').length, 0, 'the target env is set only after a second stage that worked');
+  });
+});
+
+describe('the install\'s .debs fetched during the second stage', () => {
+  const SOURCES = '/tmp/fuel-image-prefetch/sources.list';
+  const twoRepos = () =>
+    plan({
+      packages: ['ifupdown', 'openssh-server'],
+      repos: [
+        { name: 'debian', uri: UNIT_MIRROR, suite: 'bookworm', section: 'main contrib', priority: null },
+        { name: 'local', uri: 'http://u:s3cret@127.0.0.1:8081/flat', suite: './', section: '', priority: 1050 },
+      ],
+    });
+
+  it('fetches every repo\'s packages and the base beside the target, seeded with its .debs, signed as debootstrap checks them', async () => {
+    const fake = new FakeSession().on('prefetch-packages', { stdout: 'prefetched 61\n' });
+    assert.equal(await prefetchInstallDebs(context(fake, twoRepos()), DEBIAN), true);
+    const call = only(fake.commands('prefetch-packages'), 'prefetch-packages');
+    assert.deepEqual(call.argv, [
+      'timeout', '300', 'nice', '-n', '19', 'bash', helperScript('prefetch-debs.sh'), '/tmp/fuel-image-prefetch', '/tmp/fuel-image-prefetch/debs', '/target/var/cache/apt/archives',
+      '?priority(required)', 'apt', 'ifupdown', 'openssh-server',
+    ]);
+    assert.equal(call.env, 'helper');
+    const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
+    assert.deepEqual(fake.writesOf(SOURCES), [`deb [signed-by=${keyring}] ${UNIT_MIRROR} bookworm main contrib\ndeb [signed-by=${keyring}] http://u:s3cret@127.0.0.1:8081/flat ./\n`]);
+    // The credentials are in the file (mode 0600), never in argv or a log.
+    const written = only(fake.callsOf('write'), 'write').files!;
+    assert.equal(written[0]!.mode, 0o600);
+    assert.ok(!JSON.stringify([call.argv, fake.logs]).includes('s3cret'));
+    // A user keyring: the combined one debootstrap uses. --no-check-gpg: trusted, as in the target.
+    const user = new FakeSession();
+    await prefetchInstallDebs({ ...context(user, twoRepos()), trust: { checkGpg: true, allowUnsigned: false, checkValidUntil: true, keyringPath: '/fuel-image/keyring.gpg' } }, DEBIAN);
+    assert.match(user.writesOf(SOURCES)[0]!, /^deb \[signed-by=\/fuel-image\/keyring\.gpg\] /);
+    const unchecked = new FakeSession();
+    await prefetchInstallDebs(context(unchecked, twoRepos(), { checkGpg: false }), DEBIAN);
+    assert.match(unchecked.writesOf(SOURCES)[0]!, /^deb \[trusted=yes\] .*\ndeb \[trusted=yes\] /);
+  });
+
+  it('is best effort: nothing fetched, a failure or proxies give false, and the build goes on', async () => {
+    assert.equal(await prefetchInstallDebs(context(new FakeSession().on('prefetch-packages', { stdout: 'prefetched 0\n' }), plan()), DEBIAN), false);
+    const failing = new FakeSession().on('prefetch-packages', { exitCode: 124, stderr: '' });
+    assert.equal(await prefetchInstallDebs(context(failing, plan()), DEBIAN), false);
+    assert.match(only(failing.logs.filter((l) => l.step === 'prefetch-packages'), 'log').msg, /the install fetches them itself/);
+    const proxied = new FakeSession();
+    assert.equal(await prefetchInstallDebs(context(proxied, plan({ proxies: { protocols: { http: 'http://127.0.0.1:3128' } } })), DEBIAN), false);
+    assert.equal(proxied.calls.length, 0);
+  });
+
+  it('the install waits for it and moves its .debs into the target\'s apt cache before downloading; without .debs it only tidies up', async () => {
+    const steps = (fake: FakeSession) => fake.calls.filter((c) => c.kind !== 'write').map((c) => `${c.kind}:${c.name}`);
+    let settle: (value: boolean) => void = () => undefined;
+    const prefetched = new Promise<boolean>((resolve) => (settle = resolve));
+    const fake = targetFake();
+    const installing = installPackages(context(fake, plan()), 'systemd', { prefetched });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(fake.commands('download-packages').length, 0, 'no download while the prefetch runs');
+    settle(true);
+    await installing;
+    const names = steps(fake);
+    assert.deepEqual(names.slice(names.indexOf('run:place-prefetched'), names.indexOf('run:place-prefetched') + 2), ['run:place-prefetched', 'runNetwork:download-packages']);
+    const place = only(fake.commands('place-prefetched'), 'place').argv!;
+    assert.deepEqual(place.slice(-3), ['/tmp/fuel-image-prefetch/debs', '/target/var/cache/apt/archives', '/tmp/fuel-image-prefetch']);
+
+    const none = targetFake();
+    await installPackages(context(none, plan()), 'systemd', { prefetched: Promise.resolve(false) });
+    assert.equal(none.commands('place-prefetched').length, 0);
+    assert.deepEqual(only(none.commands('drop-prefetch'), 'drop').argv, ['rm', '-rf', '/tmp/fuel-image-prefetch']);
+    // A placement that fails leaves the download to fetch everything.
+    const failing = targetFake().on('place-prefetched', { exitCode: 1, stderr: 'mv: cannot move' });
+    await installPackages(context(failing, plan()), 'systemd', { prefetched: Promise.resolve(true) });
+    assert.equal(failing.commands('download-packages').length, 1);
   });
 });
 
@@ -958,16 +1043,18 @@ describe('makeImages', () => {
       },
     });
   const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+  /** make-image.sh's own arguments (after nice and the script). */
+  const scriptArgs = (call: FakeCall) => call.argv!.slice(call.argv!.indexOf(helperScript('make-image.sh')) + 1);
   /** make-image.sh's stdout for an image: sizes from the source dir's length. */
   const figures = (sourceDir: string) => `${sourceDir.length * 1024} ${md5(`raw ${sourceDir}`)} ${sourceDir.length * 100} ${md5(`gz ${sourceDir}`)}\n`;
-  const withImages = (fake: FakeSession) => fake.on((name) => name.startsWith('mkfs '), (call) => ({ stdout: figures(call.argv![2]!), stderr: 'fuel-image: progress on stderr' }));
+  const withImages = (fake: FakeSession) => fake.on((name) => name.startsWith('mkfs '), (call) => ({ stdout: figures(scriptArgs(call)[0]!), stderr: 'fuel-image: progress on stderr' }));
   const EXT2 = 'ext_attr,resize_inode,dir_index,filetype,sparse_super,large_file';
   const EXT4 = `${EXT2},has_journal,extent,flex_bg,huge_file,dir_nlink,extra_isize`;
   /** mke2fs -O lists for the node agent's e2fsprogs 1.42.13 (the default). */
   const COMPATIBLE = { ext2: `none,${EXT2}`, ext3: `none,${EXT2},has_journal`, ext4: `none,${EXT4},uninit_bg` };
   /** make-image.sh's stdout with its features line (dumpe2fs's words, space-separated). */
   const madeWith = (features: string, sourceDir: string) => `features ${features}\n${figures(sourceDir)}`;
-  const featuresArg = (fake: FakeSession, mountPoint: string) => only(fake.commands(`mkfs ${mountPoint}`), mountPoint).argv![5];
+  const featuresArg = (fake: FakeSession, mountPoint: string) => only(fake.commands(`mkfs ${mountPoint}`), mountPoint).argv!.at(-3);
 
   it('cuts nested mount points out deepest first, never "/", then makes each image once', async () => {
     const buildPlan = threeMounts();
@@ -981,14 +1068,14 @@ describe('makeImages', () => {
     assert.equal(mkfs.length, 4);
     for (const image of buildPlan.images) {
       const call = only(mkfs.filter((c) => c.name === `mkfs ${image.mountPoint}`), image.mountPoint);
-      assert.deepEqual(call.argv, ['bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, COMPATIBLE[image.format], image.container, '4']);
+      assert.deepEqual(call.argv, ['nice', '-n', '10', 'bash', helperScript('make-image.sh'), image.sourceDir, image.rawPath, image.format, COMPATIBLE[image.format], image.container, '4']);
     }
     assert.deepEqual(
-      mkfs.find((c) => c.name === 'mkfs /')!.argv!.slice(2, 5).concat(mkfs.find((c) => c.name === 'mkfs /var')!.argv!.slice(2, 5)),
+      scriptArgs(mkfs.find((c) => c.name === 'mkfs /')!).slice(0, 3).concat(scriptArgs(mkfs.find((c) => c.name === 'mkfs /var')!).slice(0, 3)),
       ['/target', '/work/0.img', 'ext4', '/parts/2', '/work/2.img', 'ext4'],
     );
-    assert.equal(mkfs.find((c) => c.name === 'mkfs /boot')!.argv![6], 'gzip');
-    assert.equal(mkfs.find((c) => c.name === 'mkfs /var')!.argv![6], 'raw');
+    assert.equal(mkfs.find((c) => c.name === 'mkfs /boot')!.argv!.at(-2), 'gzip');
+    assert.equal(mkfs.find((c) => c.name === 'mkfs /var')!.argv!.at(-2), 'raw');
 
     assert.deepEqual(
       packed.map((p) => p.image.mountPoint),
@@ -1010,7 +1097,7 @@ describe('makeImages', () => {
   });
 
   it('takes the figures from the last line of make-image.sh output', async () => {
-    const fake = new FakeSession().on(/^mkfs /, (call) => ({ stdout: `fuel-image: some chatter\n${figures(call.argv![2]!)}\n` }));
+    const fake = new FakeSession().on(/^mkfs /, (call) => ({ stdout: `fuel-image: some chatter\n${figures(scriptArgs(call)[0]!)}\n` }));
     const packed = await makeImages(context(fake, plan()), facts());
     assert.equal(packed[1]!.containerMd5, md5('gz /parts/1'));
   });
@@ -1061,7 +1148,7 @@ describe('makeImages', () => {
 
   it('accepts the features the table allows, and what mke2fs turns on by itself', async () => {
     const fake = new FakeSession().on(/^mkfs /, (call) =>
-      ({ stdout: madeWith(call.argv![4] === 'ext4' ? 'has_journal ext_attr resize_inode dir_index filetype needs_recovery extent flex_bg sparse_super large_file huge_file uninit_bg dir_nlink extra_isize' : 'ext_attr resize_inode dir_index filetype sparse_super large_file', call.argv![2]!) }),
+      ({ stdout: madeWith(scriptArgs(call)[2]! === 'ext4' ? 'has_journal ext_attr resize_inode dir_index filetype needs_recovery extent flex_bg sparse_super large_file huge_file uninit_bg dir_nlink extra_isize' : 'ext_attr resize_inode dir_index filetype sparse_super large_file', scriptArgs(call)[0]!) }),
     );
     const packed = await makeImages(context(fake, plan()), facts());
     assert.equal(packed.length, 2);
@@ -1070,16 +1157,16 @@ describe('makeImages', () => {
 
   it('fails with STEP_FAILED when mke2fs turned on a feature the reader cannot be relied on to read', async () => {
     const made = 'has_journal ext_attr resize_inode dir_index filetype extent 64bit flex_bg metadata_csum sparse_super large_file huge_file dir_nlink extra_isize';
-    const fake = withImages(new FakeSession()).on('mkfs /', (call) => ({ stdout: madeWith(made, call.argv![2]!) }));
+    const fake = withImages(new FakeSession()).on('mkfs /', (call) => ({ stdout: madeWith(made, scriptArgs(call)[0]!) }));
     const error = await failure(makeImages(context(fake, plan()), facts({}, { e2fsprogs: '1.47.0-2' })));
     assert.equal(error.code, 'STEP_FAILED');
     assert.match(error.message, /^\/: mke2fs turned on 64bit, metadata_csum, which e2fsprogs 1\.42\.13/);
 
     // The same image is right for the target's own e2fsprogs 1.47 ...
-    const target = withImages(new FakeSession()).on('mkfs /', (call) => ({ stdout: madeWith(made, call.argv![2]!) }));
+    const target = withImages(new FakeSession()).on('mkfs /', (call) => ({ stdout: madeWith(made, scriptArgs(call)[0]!) }));
     await makeImages(context(target, plan({}, { featureSet: 'target' })), facts({}, { e2fsprogs: '1.47.0-2' }));
     // ... but orphan_file is never in the table (grub before 2.12 refuses it).
-    const orphan = withImages(new FakeSession()).on('mkfs /', (call) => ({ stdout: madeWith(`${made} orphan_file`, call.argv![2]!) }));
+    const orphan = withImages(new FakeSession()).on('mkfs /', (call) => ({ stdout: madeWith(`${made} orphan_file`, scriptArgs(call)[0]!) }));
     const refused = await failure(makeImages(context(orphan, plan({}, { featureSet: 'target' })), facts({}, { e2fsprogs: '1.47.0-2' })));
     assert.equal(refused.code, 'STEP_FAILED');
     assert.match(refused.message, /^\/: mke2fs turned on orphan_file,/);
