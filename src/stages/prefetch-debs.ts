@@ -60,7 +60,8 @@ export function prefetchBootstrapDebs(context: StageContext, release: ReleasePro
  * the request, which picks what the target's apt picks on the fresh
  * bootstrap; pins are not applied (they hang on labels the install gives the
  * lists), so with pins some .debs may be versions the install does not take:
- * those are fetched again, and the unused ones never reach the tree.
+ * those are fetched again, and the unused ones go with the rest of apt's
+ * cache when the tree is cleaned (clean-target.sh).
  */
 export function prefetchInstallDebs(context: StageContext, release: ReleaseProbe): Promise<boolean> {
   return prefetch(context, release, 'prefetch-packages', context.plan.spec.repos, {
