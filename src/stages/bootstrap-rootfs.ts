@@ -3,8 +3,8 @@ import type { ExecResult } from '../helper/helper-session.js';
 import { ATTEMPT_TIMEOUT_SECONDS } from '../helper/attempt-timeout.js';
 import { redactSecrets } from '../log/redact.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
-import { defaultKeyring } from '../release/releases.js';
 import { prefetchBootstrapDebs } from './prefetch-debs.js';
+import { helperKeyring } from './prepare-keyring.js';
 import type { ReleaseProbe } from './probe-release.js';
 import type { StageContext } from './stage-context.js';
 import { targetEnv } from './target-env.js';
@@ -27,7 +27,8 @@ export async function bootstrapRootfs(context: StageContext, release: ReleasePro
   const mirror = plan.spec.repos[0]!;
   const codename = plan.spec.codename;
   // A user keyring is added to the family's (prepareKeyring combines them).
-  const gpg = trust.checkGpg ? [`--keyring=${trust.keyringPath ?? defaultKeyring(release.family)}`, '--force-check-gpg'] : ['--no-check-gpg'];
+  const keyring = helperKeyring(trust, release.family);
+  const gpg = keyring ? [`--keyring=${keyring}`, '--force-check-gpg'] : ['--no-check-gpg'];
   const script = release.script ? [`/usr/share/debootstrap/scripts/${release.script}`] : [];
   const prefetched = prefetchBootstrapDebs(context, release);
   await session.runNetwork('bootstrap-download', ['debootstrap', '--foreign', '--variant=minbase', ...gpg, codename, HELPER.target, mirror.uri, ...script], {

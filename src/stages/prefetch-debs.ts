@@ -1,7 +1,7 @@
-import type { Repo } from '../input/schema.js';
 import { sourceLine } from '../apt/target-files.js';
+import type { Repo } from '../input/schema.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
-import { defaultKeyring } from '../release/releases.js';
+import { helperKeyring } from './prepare-keyring.js';
 import type { ReleaseProbe } from './probe-release.js';
 import type { StageContext } from './stage-context.js';
 
@@ -103,7 +103,7 @@ interface PrefetchOptions {
 async function prefetch({ session, plan, trust }: StageContext, release: ReleaseProbe, step: string, repos: readonly Repo[], options: PrefetchOptions): Promise<number> {
   const { protocols } = plan.spec.proxies ?? { protocols: {} };
   if (Object.values(protocols).some(Boolean)) return 0;
-  const keyring = trust.checkGpg ? (trust.keyringPath ?? defaultKeyring(release.family)) : undefined;
+  const keyring = helperKeyring(trust, release.family);
   try {
     // A file, not argv: a repo's URI may carry credentials.
     await session.write(HELPER.prefetch, [{ name: 'sources.list', content: prefetchSources(repos, keyring), mode: 0o600 }]);

@@ -3,6 +3,12 @@ import { FuelImageError } from '../errors.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import { HELPER } from '../plan/helper-paths.js';
 import { defaultKeyring, type Family } from '../release/releases.js';
+import type { TrustOptions } from './stage-context.js';
+
+/** The keyring the helper checks Release files with (the combined one with a user keyring); undefined under --no-check-gpg. */
+export function helperKeyring(trust: TrustOptions, family: Family): string | undefined {
+  return trust.checkGpg ? (trust.keyringPath ?? defaultKeyring(family)) : undefined;
+}
 
 /**
  * Puts a user-supplied keyring (binary or ASCII-armoured) into the helper,
