@@ -102,3 +102,23 @@ export function validUntil(release: string): Date | undefined {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
+
+/**
+ * Debian releases whose debootstrap script leaves the usrmerge question to
+ * the archive (debian-common): no package of theirs depends on usrmerge.
+ */
+const DEBIAN_BEFORE_USR_IS_MERGED = /^(etch.*|lenny|squeeze|wheezy|jessie.*|stretch|buster|bullseye)$/;
+
+/**
+ * Packages debootstrap keeps out of the base system although a dependency
+ * names them first: from bookworm on, Debian's script satisfies
+ * "usrmerge | usr-is-merged" with usr-is-merged (the tree is merged
+ * already), where usrmerge would bring perl and its modules. apt, fetching
+ * the same set ahead (prefetch-debs.sh), is told never to pick them, so it
+ * fetches what debootstrap installs and nothing more. Ubuntu's script
+ * (gutsy) excludes nothing.
+ */
+export function debootstrapExcludes(codename: string, family: Family): string[] {
+  if (family !== 'debian' || DEBIAN_BEFORE_USR_IS_MERGED.test(codename)) return [];
+  return ['usrmerge'];
+}

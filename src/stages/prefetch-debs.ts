@@ -1,6 +1,7 @@
 import { sourceLine } from '../apt/target-files.js';
 import type { Repo } from '../input/schema.js';
 import { helperScript, HELPER } from '../plan/helper-paths.js';
+import { debootstrapExcludes } from '../release/releases.js';
 import { helperKeyring } from './prepare-keyring.js';
 import type { ReleaseProbe } from './probe-release.js';
 import type { StageContext } from './stage-context.js';
@@ -33,6 +34,15 @@ export function prefetchSources(repos: readonly Repo[], keyring: string | undefi
 }
 
 /**
+ * apt's preferences for the prefetch: each of `never` pinned below zero, so
+ * that a dependency with alternatives is satisfied as debootstrap satisfies
+ * it (debootstrapExcludes). Empty when there is nothing to keep out.
+ */
+export function prefetchPreferences(never: readonly string[]): string {
+  return never.map((name) => `Package: ${name}\nPin: version *\nPin-Priority: -1\n`).join('\n');
+}
+
+/**
  * While debootstrap's first stage resolves dependencies: every required
  * package and apt from repos[0]'s main section, into the target's apt cache,
  * where debootstrap only validates them.
@@ -44,6 +54,7 @@ export function prefetchBootstrapDebs(context: StageContext, release: ReleasePro
   return prefetch(context, release, 'prefetch-debs', sources, {
     archives: TARGET_ARCHIVES,
     packages: ['?priority(required)', 'apt'],
+    never: debootstrapExcludes(plan.spec.codename, release.family),
     timeoutSeconds: PREFETCH_TIMEOUT_SECONDS.bootstrap,
     what: 'for debootstrap',
     fallback: 'debootstrap fetches them itself',
@@ -64,10 +75,13 @@ export function prefetchBootstrapDebs(context: StageContext, release: ReleasePro
  * cache when the tree is cleaned (clean-target.sh).
  */
 export function prefetchInstallDebs(context: StageContext, release: ReleaseProbe): Promise<boolean> {
-  return prefetch(context, release, 'prefetch-packages', context.plan.spec.repos, {
+  const { packages, spec } = context.plan;
+  return prefetch(context, release, 'prefetch-packages', spec.repos, {
     archives: HELPER.prefetchedDebs,
     seed: TARGET_ARCHIVES,
-    packages: ['?priority(required)', 'apt', ...context.plan.packages],
+    packages: ['?priority(required)', 'apt', ...packages],
+    // What the base system went without, unless the spec asks for it.
+    never: debootstrapExcludes(spec.codename, release.family).filter((name) => !packages.includes(name)),
     timeoutSeconds: PREFETCH_TIMEOUT_SECONDS.install,
     what: 'for the install, during the second stage',
     fallback: 'the install fetches them itself',
@@ -94,6 +108,8 @@ interface PrefetchOptions {
   archives: string;
   seed?: string;
   packages: string[];
+  /** Packages apt must not pick (prefetchPreferences). */
+  never: string[];
   timeoutSeconds: number;
   what: string;
   fallback: string;
@@ -106,7 +122,10 @@ async function prefetch({ session, plan, trust }: StageContext, release: Release
   const keyring = helperKeyring(trust, release.family);
   try {
     // A file, not argv: a repo's URI may carry credentials.
-    await session.write(HELPER.prefetch, [{ name: 'sources.list', content: prefetchSources(repos, keyring), mode: 0o600 }]);
+    await session.write(HELPER.prefetch, [
+      { name: 'sources.list', content: prefetchSources(repos, keyring), mode: 0o600 },
+      { name: 'preferences', content: prefetchPreferences(options.never) },
+    ]);
     // Niced: the download waits on the network; the step it runs beside (debootstrap's resolver, the second stage) is the one to finish first.
     const argv = ['timeout', String(options.timeoutSeconds), 'nice', '-n', '19', 'bash', helperScript('prefetch-debs.sh'), HELPER.prefetch, options.archives, options.seed ?? '', ...options.packages];
     const result = await session.run(step, argv);

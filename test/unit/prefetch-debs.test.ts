@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { signRepo, writeRepo } from '../helpers/apt-repo.js';
 import { serveDirectory, type RunningServer } from '../helpers/http-servers.js';
-import { prefetchSources } from '../../src/stages/prefetch-debs.js';
+import { prefetchPreferences, prefetchSources } from '../../src/stages/prefetch-debs.js';
 import type { Repo } from '../../src/input/schema.js';
 
 /*
@@ -34,6 +34,10 @@ describe('prefetch-debs.sh: .debs fetched ahead into a directory of their own', 
       { name: 'app', version: '1.0', depends: 'lib (>= 1)' },
       { name: 'lib', version: '1.2' },
       { name: 'base', version: '3' },
+      // As bookworm's init-system-helpers: "usrmerge | usr-is-merged".
+      { name: 'helpers', version: '1.65', depends: 'merger | is-merged' },
+      { name: 'merger', version: '35', depends: 'lib' },
+      { name: 'is-merged', version: '35' },
     ], { flat: false, suite: 'bookworm', origin: 'signed' });
     keyring = await signRepo(path.join(served, 'signed'), 'bookworm', work);
     // A second signed repo (the same key), and an unsigned flat one.
@@ -48,11 +52,12 @@ describe('prefetch-debs.sh: .debs fetched ahead into a directory of their own', 
     await rm(work, { recursive: true, force: true });
   });
 
-  async function prefetch(name: string, repos: Repo[], packages: string[], options: { seed?: string; keyring?: string } = {}) {
+  async function prefetch(name: string, repos: Repo[], packages: string[], options: { seed?: string; keyring?: string; never?: string[] } = {}) {
     const state = path.join(work, name, 'state');
     const archives = path.join(state, 'debs');
     await mkdir(state, { recursive: true });
     await writeFile(path.join(state, 'sources.list'), prefetchSources(repos, options.keyring));
+    if (options.never) await writeFile(path.join(state, 'preferences'), prefetchPreferences(options.never));
     const result = await run('bash', [SCRIPT, state, archives, options.seed ?? '', ...packages]).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,
@@ -78,6 +83,20 @@ describe('prefetch-debs.sh: .debs fetched ahead into a directory of their own', 
     const flat = await prefetch('flat', [repo({ uri: `${server.url}/flat`, suite: './', section: '' })], ['extra'], { keyring });
     assert.notEqual(flat.code, 0);
     assert.match(flat.stderr, /not signed/);
+  });
+
+  it('never picks what the preferences keep out: the other alternative of a dependency is fetched instead', async () => {
+    const signed = [repo({ uri: `${server.url}/signed` })];
+    const first = await prefetch('alternative', signed, ['helpers'], { keyring });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(await debs(first.archives), ['helpers_1.65_all.deb', 'lib_1.2_all.deb', 'merger_35_all.deb'], 'apt takes the first alternative');
+    const kept = await prefetch('kept-out', signed, ['helpers'], { keyring, never: ['merger', 'not-in-any-repo'] });
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.deepEqual(await debs(kept.archives), ['helpers_1.65_all.deb', 'is-merged_35_all.deb'], 'as debootstrap takes it');
+    // Nothing to keep out: an empty preferences file.
+    const none = await prefetch('kept-none', signed, ['app'], { keyring, never: [] });
+    assert.equal(none.code, 0, none.stderr);
+    assert.deepEqual(await debs(none.archives), ['app_1.0_all.deb', 'lib_1.2_all.deb']);
   });
 
   it('keeps its lists for a second call, and a repo that fails leaves the others usable', async () => {
@@ -107,6 +126,14 @@ describe('prefetch-debs.sh: .debs fetched ahead into a directory of their own', 
     const alone = await prefetch('trusted-alone', [repo({ uri: `${server.url}/signed` })], ['app']);
     assert.equal(alone.code, 0, alone.stderr);
     assert.ok((await stat(path.join(alone.archives, 'app_1.0_all.deb'))).size > 0);
+  });
+});
+
+describe('the preferences the prefetch uses', () => {
+  it('pins each package it must not pick below zero, and is empty when there is none', () => {
+    assert.equal(prefetchPreferences(['usrmerge']), 'Package: usrmerge\nPin: version *\nPin-Priority: -1\n');
+    assert.equal(prefetchPreferences(['a', 'b']), 'Package: a\nPin: version *\nPin-Priority: -1\n\nPackage: b\nPin: version *\nPin-Priority: -1\n');
+    assert.equal(prefetchPreferences([]), '');
   });
 });
 

@@ -6,6 +6,7 @@ import { initramfsAside } from '../../src/release/initramfs-aside.js';
 import { featuresFor, mkfsFeatures, NODE_AGENT_E2FSPROGS, readerOf, unexpectedFeatures } from '../../src/release/fs-features.js';
 import { nodeAgentWarnings } from '../../src/release/node-agent-needs.js';
 import {
+  debootstrapExcludes,
   debootstrapScript,
   defaultKeyring,
   defaultPackages,
@@ -142,6 +143,15 @@ describe('Debian releases', () => {
     assert.equal(familyOf('duke', 'Mirantis'), undefined);
     assert.equal(validUntil(release)?.toISOString(), '2026-11-06T08:08:01.000Z');
     assert.equal(validUntil('Origin: Debian\nSuite: stable\n'), undefined);
+  });
+
+  it('what debootstrap keeps out although a dependency names it first: usrmerge from bookworm on, as its debian-common script does', () => {
+    for (const codename of ['jessie', 'stretch', 'buster', 'bullseye']) assert.deepEqual(debootstrapExcludes(codename, 'debian'), [], codename);
+    // bookworm installs usr-is-merged instead; later releases (and a codename the table does not know, built with sid's script) prune it.
+    for (const codename of ['bookworm', 'trixie', 'forky', 'sid', 'duke']) assert.deepEqual(debootstrapExcludes(codename, 'debian'), ['usrmerge'], codename);
+    // Ubuntu's script (gutsy) excludes nothing, whatever the release.
+    for (const { codename } of UBUNTU_LTS) assert.deepEqual(debootstrapExcludes(codename, 'ubuntu'), [], codename);
+    assert.deepEqual(debootstrapExcludes('questing', 'ubuntu'), []);
   });
 
   it('dumpe2fs features outside the table are caught', () => {

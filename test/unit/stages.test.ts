@@ -248,7 +248,13 @@ describe('bootstrapRootfs', () => {
     assert.equal(prefetch(fake).env, 'helper', 'in the helper, with its environment (proxies none)');
     // The sources go in a file (a URI may carry credentials): repos[0]'s main, signed by the family keyring.
     assert.deepEqual(fake.writesOf('/tmp/fuel-image-prefetch/sources.list'), [`deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${UNIT_MIRROR} bookworm main\n`]);
+    // apt picks what debootstrap picks: bookworm's script takes usr-is-merged, never usrmerge (and perl with it).
+    assert.deepEqual(fake.writesOf('/tmp/fuel-image-prefetch/preferences'), ['Package: usrmerge\nPin: version *\nPin-Priority: -1\n']);
     assert.equal(only(fake.logs.filter((l) => l.step === 'prefetch-debs'), 'log').count, 88);
+    // bullseye's excludes nothing.
+    const bullseye = new FakeSession().on('bootstrap-configure', configured);
+    await bootstrapRootfs(context(bullseye, plan({ codename: 'bullseye', repos: [{ name: 'debian', uri: UNIT_MIRROR, suite: 'bullseye', section: 'main', priority: null }] })), DEBIAN);
+    assert.deepEqual(bullseye.writesOf('/tmp/fuel-image-prefetch/preferences'), ['']);
     // --no-check-gpg: no keyring, no check.
     const unchecked = new FakeSession().on('bootstrap-configure', configured);
     await bootstrapRootfs({ ...context(unchecked, plan()), trust: { checkGpg: false, allowUnsigned: true, checkValidUntil: true } }, DEBIAN);
@@ -407,6 +413,11 @@ describe('the install\'s .debs fetched during the second stage', () => {
     const written = only(fake.callsOf('write'), 'write').files!;
     assert.equal(written[0]!.mode, 0o600);
     assert.ok(!JSON.stringify([call.argv, fake.logs]).includes('s3cret'));
+    assert.deepEqual(fake.writesOf('/tmp/fuel-image-prefetch/preferences'), ['Package: usrmerge\nPin: version *\nPin-Priority: -1\n'], 'as the base system has it');
+    // A spec that asks for usrmerge gets it.
+    const asked = new FakeSession();
+    await prefetchInstallDebs(context(asked, plan({ packages: ['usrmerge', 'ifupdown'] })), DEBIAN);
+    assert.deepEqual(asked.writesOf('/tmp/fuel-image-prefetch/preferences'), ['']);
     // A user keyring: the combined one debootstrap uses. --no-check-gpg: trusted, as in the target.
     const user = new FakeSession();
     await prefetchInstallDebs({ ...context(user, twoRepos()), trust: { checkGpg: true, allowUnsigned: false, checkValidUntil: true, keyringPath: '/fuel-image/keyring.gpg' } }, DEBIAN);

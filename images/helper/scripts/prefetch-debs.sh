@@ -19,8 +19,9 @@
 # fetches only the indexes the first did not. Prints "prefetched N" last: the
 # .debs this call fetched.
 #   prefetch-debs.sh STATE ARCHIVES SEED|"" PACKAGE...
-# STATE holds sources.list (written by the builder), SEED a directory whose
-# .debs are already there.
+# STATE holds sources.list and, optionally, preferences (both written by the
+# builder: the preferences keep out what debootstrap keeps out, such as
+# usrmerge), SEED a directory whose .debs are already there.
 set -euo pipefail
 state=${1:?state directory}
 archives=${2:?archives directory}
@@ -37,10 +38,12 @@ if [ -n "$seed" ] && [ -d "$seed" ]; then
   # Hard links: nothing is copied. A file the second stage removed meanwhile is simply not seeded.
   while IFS= read -r deb; do ln -f "$seed/$deb" "$archives/$deb" 2>/dev/null || true; done < "$state/seeded"
 fi
+preferences=/dev/null
+if [ -f "$state/preferences" ]; then preferences=$state/preferences; fi
 # Nothing of the helper's own apt setup: only these repos, the target's architecture.
 opts=(-qq
   -o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=$state/parts"
-  -o "Dir::Etc::Parts=$state/parts" -o "Dir::Etc::PreferencesParts=$state/parts" -o Dir::Etc::Preferences=/dev/null
+  -o "Dir::Etc::Parts=$state/parts" -o "Dir::Etc::PreferencesParts=$state/parts" -o "Dir::Etc::Preferences=$preferences"
   -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
   -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Acquire::GzipIndexes=true
   -o "Dir::Cache::Archives=$archives" -o APT::Architecture=amd64 -o APT::Architectures=amd64
