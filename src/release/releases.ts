@@ -104,8 +104,9 @@ export function validUntil(release: string): Date | undefined {
 }
 
 /**
- * Debian releases whose debootstrap script leaves the usrmerge question to
- * the archive (debian-common): no package of theirs depends on usrmerge.
+ * Debian releases before the merged-/usr transition: debootstrap's
+ * debian-common script excludes nothing for them (every later codename,
+ * known or built with sid's script, falls in its catch-all case).
  */
 const DEBIAN_BEFORE_USR_IS_MERGED = /^(etch.*|lenny|squeeze|wheezy|jessie.*|stretch|buster|bullseye)$/;
 
